@@ -1,0 +1,23 @@
+"""gan_course: the helper package of an executable course on generative models.
+
+Small modules that several lessons share; the idea each lesson teaches stays in
+the lesson. Import it first in a notebook: it makes every import order of
+PyTorch and TensorFlow safe (see ``gan_course._imports``).
+
+* ``gan_course.info``      entropy, cross-entropy, KL and JSD on discrete distributions
+* ``gan_course.data``      MNIST (online or the bundled subset), toy distributions, adapters
+* ``gan_course.plotting``  image grids and loss curves
+* ``gan_course.run``       seeding, device choice, quick/full budgets, ``doctor()``
+* ``gan_course.checks``    the checks that exercise notebooks call after each blank
+* ``gan_course.quiz``      the quiz at the end of each lesson
+
+Nothing here imports torch or TensorFlow until a function needs it.
+"""
+from . import _imports
+
+_imports.install()
+
+from .run import QUICK, budget, device, doctor, is_quick, seed_everything  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["QUICK", "budget", "device", "doctor", "is_quick", "seed_everything", "__version__"]

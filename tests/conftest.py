@@ -1,0 +1,19 @@
+"""Test configuration shared by the unit tests and nbval.
+
+Every notebook runs in quick mode under test (tiny budgets), with matplotlib's
+non-interactive backend; datasets are cached in a folder inside the repo's
+ignored runs/ so a test run never touches a learner's own cache.
+"""
+import os
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+os.environ.setdefault("GAN_COURSE_QUICK", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+# Never collect the generated student notebooks with nbval: they fail on purpose
+# (at their blanks); tests/test_exercises.py checks exactly how they fail.
+collect_ignore_glob = [str(ROOT / "notebooks" / "exercises" / "*")]

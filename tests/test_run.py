@@ -1,0 +1,49 @@
+"""Seeding, device choice, quick/full budgets and the environment report."""
+import random
+
+import numpy as np
+import pytest
+
+import gan_course
+from gan_course import run
+
+
+def test_budget_follows_env(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
+    assert run.is_quick() and run.budget(quick=1, full=30) == 1
+    monkeypatch.setenv("GAN_COURSE_QUICK", "0")
+    assert not run.is_quick() and run.budget(quick=1, full=30) == 30
+    monkeypatch.delenv("GAN_COURSE_QUICK")
+    assert run.budget(quick=1, full=30) == 30
+
+
+def test_seed_everything_repeats_numpy_python_torch():
+    torch = pytest.importorskip("torch")
+    run.seed_everything(7)
+    a = (random.random(), np.random.rand(), torch.rand(1).item())
+    run.seed_everything(7)
+    assert a == (random.random(), np.random.rand(), torch.rand(1).item())
+    with pytest.raises(ValueError):
+        run.seed_everything(-1)
+
+
+def test_device_is_cpu_here_and_can_be_forced(monkeypatch):
+    torch = pytest.importorskip("torch")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert run.device().type in (expected, "mps")
+    assert run.device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="no CUDA"):
+            run.device("cuda")
+
+
+def test_data_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path))
+    assert run.data_home() == str(tmp_path)
+
+
+def test_doctor_reports(capsys):
+    r = gan_course.doctor(frameworks=False)
+    out = capsys.readouterr().out
+    assert r["packages"]["numpy"] == np.__version__
+    assert "Python" in out and "Data cache" in out
