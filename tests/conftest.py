@@ -1,8 +1,7 @@
 """Test configuration shared by the unit tests and nbval.
 
 Every notebook runs in quick mode under test (tiny budgets), with matplotlib's
-non-interactive backend; datasets are cached in a folder inside the repo's
-ignored runs/ so a test run never touches a learner's own cache.
+non-interactive backend.
 """
 import os
 import pathlib
