@@ -13,8 +13,13 @@ PyTorch and TensorFlow safe (see ``gan_course._imports``).
 
 Nothing here imports torch or TensorFlow until a function needs it.
 """
+import os as _os
+
 from . import _imports
 
+# TensorFlow's C++ start-up chatter (oneDNN notices, "no CUDA driver") would fill the
+# lessons' outputs; set TF_CPP_MIN_LOG_LEVEL=0 before importing gan_course to see it.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _imports.install()
 
 from .run import QUICK, budget, device, doctor, is_quick, seed_everything  # noqa: E402

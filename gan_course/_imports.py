@@ -15,9 +15,11 @@ Nothing else is changed, and nothing happens when triton is not installed.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.util
+import os
 import sys
 import warnings
 
@@ -80,13 +82,38 @@ def torch():
     return _need("torch", "torch")
 
 
-def tensorflow():
+def tensorflow(quiet: bool = True):
     """Import and return tensorflow (after triton, see the module docstring).
 
+    ``quiet`` hides the C++ start-up notices TensorFlow writes straight to file
+    descriptor 2 (oneDNN, "could not find cuda drivers"), which would otherwise
+    land in a notebook's output; Python errors still show.
     Example: ``tf = gan_course._imports.tensorflow()``.
     """
     install()
-    return _need("tensorflow", "keras")
+    if not quiet or "tensorflow" in sys.modules:
+        return _need("tensorflow", "keras")
+    with _fd2_to_devnull():
+        return _need("tensorflow", "keras")
+
+
+@contextlib.contextmanager
+def _fd2_to_devnull():
+    """Point file descriptor 2 at /dev/null for the block (C++ logging ignores sys.stderr)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real fd 2 (some embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _need(module: str, extra: str):
