@@ -150,7 +150,9 @@ def exercise_notebook(lesson: Path, label: str | None = None):
     lexer = nb.metadata.get("jupytext", {}).get("default_lexer", "ipython3")
     meta = {"jupytext": {"default_lexer": lexer, "formats": "ipynb,md:myst"},
             "kernelspec": nb.metadata.get("kernelspec") or {"display_name": "Python 3 (ipykernel)",
-                                                            "language": "python", "name": "python3"}}
+                                                            "language": "python", "name": "python3"},
+            # the book (myst build --execute) shows exercise pages unexecuted: they fail at their blanks on purpose
+            "execute": {"skip": True}}
     return nbformat.v4.new_notebook(cells=cells, metadata=meta)
 
 
