@@ -61,17 +61,12 @@ def _read_cache(path):
 
 
 def _write_cache(arrays, path) -> str:
-    """Write then rename, so an interrupted save never leaves half a cache."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **{k: np.asarray(arrays[k], np.uint8) for k in _KEYS})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    """Write then rename (runs.atomic_write_bytes), so an interrupted save never leaves half a cache."""
+    from .runs import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **{k: np.asarray(arrays[k], np.uint8) for k in _KEYS})
+    return str(atomic_write_bytes(path, buf.getvalue()))
 
 
 def _download_torchvision(folder):
