@@ -23,7 +23,7 @@ import numpy as np
 
 from . import info
 
-__all__ = ["CheckFailed", "Diagnosis", "run_checks", "check_entropy", "check_cross_entropy",
+__all__ = ["CheckFailed", "Diagnosis", "run_checks", "call_student", "check_entropy", "check_cross_entropy",
            "check_kl_divergence", "check_js_divergence", "check_kl_gaussian",
            "check_to_tanh_range", "check_channels_first", "check_one_hot"]
 
@@ -94,6 +94,25 @@ def _as_array(name: str, out, where: str) -> np.ndarray:
     except (TypeError, ValueError):
         raise CheckFailed(name, f"Your `{name}` returned {out!r:.60} ({type(out).__name__}) for {where}; "
                                 "it should return a number.") from None
+
+
+NOT_FILLED = ("The blank in `{name}` is not filled in yet: replace the `raise NotImplementedError(...)` line "
+              "with your code, run that cell, then run this check again.")
+
+
+def call_student(name: str, fn, *args, tip=None):
+    """Call a student's function once; a blank or a crash becomes one ``CheckFailed`` hint.
+
+    ``tip(err)`` returns the advice under the error (default: try that input yourself).
+    Example: ``out = call_student("generator_loss", generator_loss, logits)``.
+    """
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise CheckFailed(name, NOT_FILLED.format(name=name)) from None
+    except Exception as err:  # noqa: BLE001 -- any crash becomes a hint, never a traceback
+        advice = tip(err) if tip else "Call it on that input yourself to find the line."
+        raise CheckFailed(name, f"Your `{name}` raised {type(err).__name__}: {err}\n{advice}") from None
 
 
 def run_checks(name: str, fn, cases: Sequence[tuple], reference: Callable,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import modes
-from .checks import CheckFailed, Diagnosis, run_checks
+from .checks import CheckFailed, Diagnosis, call_student, run_checks
 
 __all__ = ["check_add_instance_noise", "check_discriminator_loss", "check_mode_coverage", "check_pearson_chi2"]
 
@@ -33,15 +33,7 @@ def _callable(name, fn):
 
 def _call(name, fn, *args):
     """Call the student's function; turn a blank or a crash into one hint."""
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise CheckFailed(name, f"The blank in `{name}` is not filled in yet: replace the "
-                                "`raise NotImplementedError(...)` line with your code, run that cell, "
-                                "then run this check again.") from None
-    except Exception as err:  # noqa: BLE001 -- any crash becomes a hint, never a traceback
-        raise CheckFailed(name, f"Your `{name}` raised {type(err).__name__}: {err}\n"
-                                "Call it on a small batch yourself to find the line.") from None
+    return call_student(name, fn, *args, tip=lambda err: "Call it on a small batch yourself to find the line.")
 
 
 # ---- instance noise ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .checks import CheckFailed, Diagnosis, run_checks
+from .checks import CheckFailed, Diagnosis, call_student, run_checks
 
 __all__ = ["check_optimal_discriminator", "check_value_function", "check_jsd_from_value",
            "check_generator_loss"]
@@ -42,16 +42,9 @@ def _not_finite(hint: str) -> Diagnosis:
 
 def _call(name: str, fn, *args):
     """Call the student's function once, turning a blank or a crash into a one-line hint."""
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise CheckFailed(name, f"The blank in `{name}` is not filled in yet: replace the "
-                                "`raise NotImplementedError(...)` line with your code, run that cell, "
-                                "then run this check again.") from None
-    except Exception as err:
-        tip = ("Stay in torch (no .numpy(), no numpy functions) so that autograd can differentiate the result."
-               if "requires grad" in str(err) else "Call it on a small tensor yourself to find the line.")
-        raise CheckFailed(name, f"Your `{name}` raised {type(err).__name__}: {err}\n{tip}") from None
+    return call_student(name, fn, *args, tip=lambda err: (
+        "Stay in torch (no .numpy(), no numpy functions) so that autograd can differentiate the result."
+        if "requires grad" in str(err) else "Call it on a small tensor yourself to find the line."))
 
 
 def _torch_scalar_with_grad(name: str, fn, args, hint: str) -> None:
