@@ -22,6 +22,15 @@ from . import _imports
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _imports.install()
 
+if _os.environ.get("GAN_COURSE_TEXT_PROGRESS") == "1":
+    # Set by ``python -m gan_course.notebooks`` while it executes a lesson to commit it:
+    # a saved notebook keeps no widget state, so a widget progress bar would be shown
+    # frozen at its first frame; a text bar is saved as its final line instead.
+    import tqdm.auto as _tqdm_auto
+    import tqdm.std as _tqdm_std
+
+    _tqdm_auto.tqdm, _tqdm_auto.trange = _tqdm_std.tqdm, _tqdm_std.trange
+
 from .run import QUICK, budget, device, doctor, is_quick, seed_everything  # noqa: E402
 
 __version__ = "0.1.0"

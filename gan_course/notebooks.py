@@ -38,19 +38,57 @@ def sync_and_execute(md: pathlib.Path, quick: bool = False, timeout: int = 1800)
 
     nb = jupytext.read(md)
     nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,md:myst"
-    env_quick = os.environ.get("GAN_COURSE_QUICK")
-    os.environ["GAN_COURSE_QUICK"] = "1" if quick else "0"
+    env = {"GAN_COURSE_QUICK": "1" if quick else "0", "GAN_COURSE_TEXT_PROGRESS": "1",
+           "TQDM_MININTERVAL": "5"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     start = time.perf_counter()
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                        store_widget_state=False, resources={"metadata": {"path": str(md.parent)}}).execute()
     finally:
-        if env_quick is None:
-            os.environ.pop("GAN_COURSE_QUICK")
-        else:
-            os.environ["GAN_COURSE_QUICK"] = env_quick
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k)
+            else:
+                os.environ[k] = v
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, md.with_suffix(".ipynb"))
     return time.perf_counter() - start
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive outputs of one stream and keep what a terminal would show.
+
+    Example: two stderr outputs ``"0%"`` and ``"\\r100%"`` become one, ``"100%"``.
+    """
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == out["name"]):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.get("output_type") == "stream":
+            out["text"] = final_lines(out["text"])
+    return [o for o in merged if o.get("output_type") != "stream" or o["text"].strip()]
+
+
+def final_lines(text: str) -> str:
+    """What a terminal would show of ``text``: each line's last carriage-return segment.
+
+    Text progress bars redraw their line with ``\\r``; only the final state is kept.
+    Example: ``final_lines("10%\\r100%\\n") == "100%\\n"``.
+    """
+    lines = []
+    for line in text.split("\n"):
+        parts = [p for p in line.split("\r") if p.strip()]
+        if parts or not line:
+            lines.append(parts[-1] if parts else "")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
