@@ -38,6 +38,8 @@ def sync_and_execute(md: pathlib.Path, quick: bool = False, timeout: int = 1800)
 
     nb = jupytext.read(md)
     nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,md:myst"
+    if md.with_suffix(".ipynb").exists():
+        keep_cell_ids(nb, nbformat.read(md.with_suffix(".ipynb"), as_version=4))
     env = {"GAN_COURSE_QUICK": "1" if quick else "0", "GAN_COURSE_TEXT_PROGRESS": "1",
            "TQDM_MININTERVAL": "5"}
     saved = {k: os.environ.get(k) for k in env}
@@ -57,6 +59,23 @@ def sync_and_execute(md: pathlib.Path, quick: bool = False, timeout: int = 1800)
             cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, md.with_suffix(".ipynb"))
     return time.perf_counter() - start
+
+
+def keep_cell_ids(nb, old) -> None:
+    """Give ``nb``'s cells the ids of ``old``'s cells with the same type and source, in order.
+
+    jupytext makes new random ids on every read; keeping the old ones keeps diffs of a
+    re-executed notebook down to the outputs that really changed.
+    Example: ``keep_cell_ids(jupytext.read(md), nbformat.read(ipynb, 4))``.
+    """
+    pool = {}
+    for cell in old.cells:
+        if "id" in cell:
+            pool.setdefault((cell.cell_type, cell.source), []).append(cell.id)
+    for cell in nb.cells:
+        ids = pool.get((cell.cell_type, cell.source))
+        if ids and "id" in cell:
+            cell.id = ids.pop(0)
 
 
 def coalesce_streams(outputs: list) -> list:

@@ -32,3 +32,15 @@ def test_coalesce_streams_joins_a_bars_redraws_into_one_output():
             nbformat.v4.new_output("stream", name="stdout", text="result 42\n")]
     merged = __import__("gan_course.notebooks", fromlist=["x"]).coalesce_streams(outs)
     assert [(o["name"], o["text"]) for o in merged] == [("stderr", "bar: 100%| 3/3\n"), ("stdout", "result 42\n")]
+
+
+def test_keep_cell_ids_reuses_ids_of_unchanged_cells():
+    import nbformat
+    from gan_course.notebooks import keep_cell_ids
+    old = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("x = 1"),
+                                          nbformat.v4.new_code_cell("y = 2")])
+    new = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("x = 10"),
+                                          nbformat.v4.new_code_cell("y = 2")])
+    before = new.cells[1].id
+    keep_cell_ids(new, old)
+    assert [c.id for c in new.cells] == [old.cells[0].id, before, old.cells[2].id]
