@@ -1,5 +1,6 @@
 """The DCGAN of lesson 06 (Keras twin): the convolutional generator and discriminator, their N(0, 0.02)
-initialisation and one training step, exactly as the lesson defines them.
+initialisation, exactly as the lesson defines them. The training step is lesson 04's
+``gan_course.gan_keras.train_step``, re-exported here: nothing in it depends on the networks.
 
 Each function below is copied verbatim from a ``#@save gan_course.dcgan_keras`` cell of
 ``notebooks/06_dcgan_keras.md`` (``tests/test_saved_code.py`` fails if they drift), so later lessons and
@@ -23,7 +24,7 @@ from . import _imports
 tf = _imports.tensorflow()
 import keras  # noqa: E402  (after TensorFlow, which gan_course._imports loads safely)
 
-from .gan_keras import discriminator_loss, generator_loss  # noqa: E402  (lesson 04's losses, unchanged)
+from .gan_keras import train_step  # noqa: E402,F401  (lesson 04's step, unchanged: re-exported)
 
 __all__ = ["dcgan_init", "batch_norm", "g_block", "d_block", "make_generator", "make_discriminator", "train_step"]
 
@@ -128,23 +129,3 @@ def make_discriminator(image_size=32, base=64, channels=3):
     layers += [keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=dcgan_init()),  # (B, 1, 1, 1)
                keras.layers.Flatten()]                                       # (B, 1): a logit
     return keras.Sequential(layers, name="discriminator")
-
-
-def train_step(real, z, G, D, opt_G, opt_D):
-    """One discriminator step, then one generator step, on real images (B, S, S, C) and noise z (B, z_dim).
-
-    Lesson 04's step, unchanged: only the networks are new. Returns a tensor (4,): d_loss, g_loss, mean D(x),
-    mean D(G(z)). Call it inside ``tf.function``. Lesson 06, section 6.
-    Example: ``d_loss, g_loss, d_real, d_fake = train_step(real, z, G, D, opt_G, opt_D)``.
-    """
-    fake = G(z, training=True)                                       # (B, S, S, C), made outside any tape
-    with tf.GradientTape() as tape:
-        real_logits = D(real, training=True)                         # (B, 1)
-        fake_logits = D(fake, training=True)                         # (B, 1)
-        d_loss = discriminator_loss(real_logits, fake_logits)
-    opt_D.apply_gradients(zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables))
-    with tf.GradientTape() as tape:
-        g_loss = generator_loss(D(G(z, training=True), training=True))  # through the updated D into G
-    opt_G.apply_gradients(zip(tape.gradient(g_loss, G.trainable_variables), G.trainable_variables))
-    return tf.stack([d_loss, g_loss, tf.reduce_mean(tf.sigmoid(real_logits)),   # (4,): D loss, G loss,
-                     tf.reduce_mean(tf.sigmoid(fake_logits))])                     # mean D(x), mean D(G(z))

@@ -1,5 +1,6 @@
 """The DCGAN of lesson 06 (PyTorch twin): generator and discriminator blocks, the two networks
-parameterised by image size (32, 64 or 128), the N(0, 0.02) initialisation and one training step.
+parameterised by image size (32, 64 or 128) and the N(0, 0.02) initialisation. The training step
+is lesson 04's ``gan_course.gan_torch.train_step``, re-exported here: nothing in it depends on the networks.
 
 Each function below is copied verbatim from a ``#@save gan_course.dcgan_torch`` cell of
 ``notebooks/06_dcgan_pytorch.md`` (``tests/test_saved_code.py`` fails if they drift), so
@@ -14,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from .gan_torch import discriminator_loss, generator_loss
+from .gan_torch import train_step  # noqa: F401  (lesson 04's step, unchanged: re-exported)
 
 __all__ = ["g_block", "d_block", "make_generator", "make_discriminator", "init_weights", "train_step"]
 
@@ -95,24 +96,3 @@ def init_weights(module):
     elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d)):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
-
-
-def train_step(real, z, G, D, opt_G, opt_D):
-    """One D step then one G step (lesson 04's losses) on real images (B, C, S, S) in [-1, 1] and z (B, z_dim).
-
-    Returns a tensor (4,): d_loss, g_loss, mean D(x), mean D(G(z)) (D's view before its step).
-    Lesson 06, section 6. Example: ``d_loss, g_loss, d_real, d_fake = train_step(real, z, G, D, opt_G, opt_D)``.
-    """
-    fake = G(z)                                               # (B, C, S, S)
-    real_logits = D(real)                                     # (B, 1)
-    fake_logits = D(fake.detach())                            # detach: D's loss stops at the images
-    d_loss = discriminator_loss(real_logits, fake_logits)
-    opt_D.zero_grad(set_to_none=True)
-    d_loss.backward()
-    opt_D.step()
-    g_loss = generator_loss(D(fake))                          # gradients flow through D into G
-    opt_G.zero_grad(set_to_none=True)
-    g_loss.backward()
-    opt_G.step()
-    with torch.no_grad():
-        return torch.stack([d_loss, g_loss, torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()])
