@@ -31,21 +31,12 @@ import argparse
 import itertools
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 
-
-def _cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            return next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
+from _harness import cpu_name, gpu_available, measure  # benchmarks/_harness.py
 
 
 def _real_batches(batch_size, image_size, n_batches=16):
@@ -54,27 +45,6 @@ def _real_batches(batch_size, image_size, n_batches=16):
 
     x = shapes(batch_size * n_batches, size=image_size, seed=0) * 2 - 1  # (N, S, S, 3)
     return [x[i:i + batch_size] for i in range(0, len(x), batch_size)]
-
-
-def _measure(variants, batch_size, seconds, rounds, chunk=5, sync=lambda: None):
-    """images/s per variant, median over rounds. ``variants``: name -> run(n) (runs n training steps).
-
-    Steps are run in chunks of ``chunk``; one chunk per variant first, as warm-up, is not timed.
-    """
-    results = {name: [] for name in variants}
-    for run in variants.values():  # warm-up: tracing / compiling, allocator, first Adam steps
-        run(chunk)
-        sync()
-    for r in range(rounds):
-        order = list(variants.items())
-        for name, run in (order if r % 2 == 0 else order[::-1]):  # alternate who goes first
-            n, start = 0, time.perf_counter()
-            while time.perf_counter() - start < seconds:
-                run(chunk)
-                n += chunk
-            sync()
-            results[name].append(n * batch_size / (time.perf_counter() - start))
-    return {name: statistics.median(v) for name, v in results.items()}
 
 
 # ---- PyTorch ----------------------------------------------------------------------------------
@@ -149,8 +119,8 @@ def torch_worker(args):
             optG.step()
 
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
-    speed = _measure({"lesson": lesson_run, "plain": plain_run}, B, args.seconds, args.rounds, sync=sync)
-    hardware = torch.cuda.get_device_name(dev) if dev.type == "cuda" else _cpu_name()
+    speed = measure({"lesson": lesson_run, "plain": plain_run}, B, args.seconds, args.rounds, sync=sync)
+    hardware = torch.cuda.get_device_name(dev) if dev.type == "cuda" else cpu_name()
     return dict(framework="PyTorch", version=f"torch {torch.__version__}", device=args.device, hardware=hardware,
                 threads=torch.get_num_threads(), plain="tutorial loop", speed=speed)
 
@@ -229,9 +199,9 @@ def keras_worker(args):
         def plain_run(n):  # one fit() "epoch" of n steps; fit() has a fixed cost per call, hence chunks of 50
             gan.fit(dataset, epochs=1, steps_per_epoch=n, verbose=0)
 
-        speed = _measure({"lesson": lesson_run, "plain": plain_run}, B, args.seconds, args.rounds, chunk=50)
+        speed = measure({"lesson": lesson_run, "plain": plain_run}, B, args.seconds, args.rounds, chunk=50)
     hardware = (tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-                if args.device == "gpu" else _cpu_name())
+                if args.device == "gpu" else cpu_name())
     return dict(framework="Keras", version=f"keras {keras.__version__}, tensorflow {tf.__version__}",
                 device=args.device, hardware=hardware,
                 threads=tf.config.threading.get_intra_op_parallelism_threads() or "default",
@@ -273,15 +243,6 @@ def make_plain_discriminator(keras, S, base):
 
 # ---- driver -----------------------------------------------------------------------------------
 
-def _gpu_available():
-    try:
-        import torch
-
-        return torch.cuda.is_available()
-    except ModuleNotFoundError:
-        return False
-
-
 def _table(rows):
     lines = ["| framework | device | lesson (images/s) | plain (images/s) | lesson / plain | plain loop |",
              "|---|---|---|---|---|---|"]
@@ -316,7 +277,7 @@ def main(argv=None):
         result = (torch_worker if args.worker == "torch" else keras_worker)(args)
         print("RESULT " + json.dumps(result))
         return 0
-    device = args.device if args.device != "auto" else ("gpu" if _gpu_available() else "cpu")
+    device = args.device if args.device != "auto" else ("gpu" if gpu_available() else "cpu")
     print(f"DCGAN training step, {args.image_size}x{args.image_size}x3, batch {args.batch_size}, base {args.base}, "
           f"z_dim {args.z_dim}; {args.rounds} round(s) of {args.seconds:g} s per variant, median; "
           f"{os.cpu_count()} CPU cores\n", flush=True)

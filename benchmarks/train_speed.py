@@ -32,26 +32,17 @@ import argparse
 import itertools
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
+
+from _harness import cpu_name, gpu_available, measure, steps  # benchmarks/_harness.py
 
 SIZES = {  # the lesson's default networks, and seed 003's larger ones (--sizes seed003)
     "seed000": dict(z_dim=20, g_hidden=(100,), d_hidden=(100,), dropout=0.5),
     "seed003": dict(z_dim=100, g_hidden=(256, 512, 1024), d_hidden=(1024, 512, 256), dropout=0.3),
 }
-
-
-def _cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            return next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
 
 
 def _real_batches(batch_size, n=4000):
@@ -60,30 +51,6 @@ def _real_batches(batch_size, n=4000):
     x, _ = mnist("train", n=n, value_range=(-1, 1), verbose=False)  # (N, 28, 28) in [-1, 1]
     order = np.random.default_rng(0).permutation(len(x))
     return [x[order[i:i + batch_size]] for i in range(0, len(x) - batch_size + 1, batch_size)]
-
-
-def _measure(variants, batch_size, seconds, rounds, sync=lambda: None):
-    """images/s per variant: median over rounds; each round times each variant for `seconds`.
-
-    ``variants``: name -> (step, batches); ``step(*batch)`` for each batch of the endless iterator
-    ``batches`` (a tuple of tensors per step).
-    """
-    results = {name: [] for name in variants}
-    for name, (step, batches) in variants.items():  # warm-up: tracing, allocator, first Adam steps
-        for _ in range(5):
-            step(*next(batches))
-        sync()
-    for r in range(rounds):
-        order = list(variants.items())
-        for name, (step, batches) in (order if r % 2 == 0 else order[::-1]):  # alternate who goes first
-            n, start = 0, time.perf_counter()
-            while time.perf_counter() - start < seconds:
-                for _ in range(5):
-                    step(*next(batches))
-                    n += 1
-                sync()
-            results[name].append(n * batch_size / (time.perf_counter() - start))
-    return {name: statistics.median(v) for name, v in results.items()}
 
 
 # ---- PyTorch ----------------------------------------------------------------------------------
@@ -143,9 +110,9 @@ def torch_worker(args):
         return errD.detach(), errG.detach()
 
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
-    speed = _measure({"lesson": (lesson_step, itertools.cycle(batches)),
-                      "plain": (plain_step, itertools.cycle(batches))}, B, args.seconds, args.rounds, sync)
-    hardware = torch.cuda.get_device_name(dev) if dev.type == "cuda" else _cpu_name()
+    speed = measure({"lesson": steps(lesson_step, itertools.cycle(batches)),
+                     "plain": steps(plain_step, itertools.cycle(batches))}, B, args.seconds, args.rounds, sync=sync)
+    hardware = torch.cuda.get_device_name(dev) if dev.type == "cuda" else cpu_name()
     return dict(framework="torch", version=torch.__version__, device=args.device, hardware=hardware,
                 cpu_count=os.cpu_count(), threads=torch.get_num_threads(), speed=speed)
 
@@ -230,11 +197,11 @@ def keras_worker(args):
             nD.trainable = False
             return combined.train_on_batch(z, ones)
 
-        speed = _measure({"lesson": (lesson_step, ((real,) for real in dataset)),
-                          "plain": (plain_step, ((real,) for real in dataset))}, B, args.seconds, args.rounds)
-        speed.update(_measure({"naive": (naive_step, numpy_batches)}, B, args.seconds, 1))
+        speed = measure({"lesson": steps(lesson_step, ((real,) for real in dataset)),
+                         "plain": steps(plain_step, ((real,) for real in dataset))}, B, args.seconds, args.rounds)
+        speed.update(measure({"naive": steps(naive_step, numpy_batches)}, B, args.seconds, 1))
     hardware = (tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-                if args.device == "gpu" else _cpu_name())
+                if args.device == "gpu" else cpu_name())
     return dict(framework="keras", version=f"keras {keras.__version__}, tensorflow {tf.__version__}",
                 device=args.device, hardware=hardware, cpu_count=os.cpu_count(),
                 threads=tf.config.threading.get_intra_op_parallelism_threads() or "default", speed=speed)
@@ -250,15 +217,6 @@ def _line(result, batch_size, sizes):
         line.update(naive_images_per_s=round(s["naive"]), speedup_over_naive=round(s["lesson"] / s["naive"], 1))
     line.update(batch_size=batch_size, sizes=sizes, **{k: v for k, v in result.items() if k not in line})
     return line
-
-
-def _gpu_available():
-    try:
-        import torch
-
-        return torch.cuda.is_available()
-    except ModuleNotFoundError:
-        return False
 
 
 def main(argv=None):
@@ -281,7 +239,7 @@ def main(argv=None):
         print("RESULT " + json.dumps(result))
         return 0
     devices = ["cpu", "gpu"] if args.device == "all" else [args.device]
-    if args.device == "all" and not _gpu_available():
+    if args.device == "all" and not gpu_available():
         devices = ["cpu"]
     for device in devices:
         for framework in args.frameworks.split(","):
