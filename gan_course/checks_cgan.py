@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _imports
 from .checks import NOT_FILLED, CheckFailed, Diagnosis, _as_array, call_student, run_checks
+from .checks_gan import _bce, _sigmoid  # lesson 04's numpy references
 
 __all__ = ["check_condition", "check_cgan_discriminator_loss", "check_sample_digit"]
 
@@ -42,18 +43,6 @@ def _tensors(fw):
                 lambda a: torch.tensor(np.asarray(a, np.int64)))
     tf = _imports.tensorflow()
     return (lambda a: tf.constant(np.asarray(a, np.float32)), lambda a: tf.constant(np.asarray(a, np.int32)))
-
-
-def _softplus(x):
-    return np.logaddexp(0.0, x)
-
-
-def _bce(logits, label):
-    return float(np.mean(_softplus(logits) - label * logits))
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _bce_probs(p, label, eps=1e-7):

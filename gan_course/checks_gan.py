@@ -32,7 +32,8 @@ _PIX = 28 * 28
 
 
 def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    """The logistic function, without exp overflow for large |x|."""
+    return 0.5 * (1 + np.tanh(0.5 * np.asarray(x, dtype=float)))
 
 
 def _softplus(x):

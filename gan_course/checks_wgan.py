@@ -24,6 +24,7 @@ import io
 import numpy as np
 
 from .checks import CheckFailed, Diagnosis, call_student, run_checks
+from .checks_gan import _sigmoid, _softplus  # lesson 04's numpy references
 
 __all__ = ["CRITIC_LOSS_CASES", "critic_loss_reference", "critic_loss_grads", "critic_loss_diagnoses",
            "tanh_critic_params", "tanh_critic_grads", "alpha_problem", "penalty_problem", "penalty_cases",
@@ -38,14 +39,6 @@ CRITIC_LOSS_CASES = [  # (real_scores, fake_scores), each (B, 1); unequal batch 
     (np.array([[4.0], [6.0], [3.5], [5.0], [2.5]]), np.array([[-5.0], [-4.5], [-6.0], [-3.0], [-7.0]])),
     (np.array([[30.0], [-25.0]]), np.array([[-120.0], [35.0]])),
 ]
-
-
-def _sigmoid(x):
-    return 0.5 * (1 + np.tanh(0.5 * np.asarray(x, dtype=float)))
-
-
-def _softplus(x):
-    return np.logaddexp(0.0, x)
 
 
 def critic_loss_reference(real, fake):
