@@ -1,0 +1,14 @@
+"""Lecturer tools: programs that build, check and re-execute the course, not
+code a student imports.
+
+Each is run as ``python -m gan_course.tools.<name>``:
+
+- ``exercises`` -- writes ``notebooks/exercises/`` from the lessons' solution
+  regions (``--check`` fails when the committed exercises are out of date).
+- ``notebooks`` -- rewrites a lesson's ``.ipynb`` from its ``.md`` and
+  executes it in place.
+- ``export`` -- writes the ``#@save gan_course.<module>`` cells of the
+  lessons into the package (``--check`` fails when a module has drifted).
+
+Other tools (a grader, an HTML reading copy) live here too.
+"""
