@@ -7,7 +7,8 @@ PyTorch and TensorFlow safe (see ``gan_course._imports``).
 * ``gan_course.info``      entropy, cross-entropy, KL and JSD on discrete distributions
 * ``gan_course.data``      MNIST (online or the bundled subset), toy distributions, adapters
 * ``gan_course.plotting``  image grids and loss curves
-* ``gan_course.run``       seeding, device choice, quick/full budgets, ``doctor()``
+* ``gan_course.env``       seeding, device choice, quick/full budgets, offline flag, ``doctor()``
+* ``gan_course.runs``      run folders: checkpoints, samples, metrics; resume and reload
 * ``gan_course.checks``    the checks that exercise notebooks call after each blank
 * ``gan_course.quiz``      the quiz at the end of each lesson
 
@@ -31,7 +32,17 @@ if _os.environ.get("GAN_COURSE_TEXT_PROGRESS") == "1":
 
     _tqdm_auto.tqdm, _tqdm_auto.trange = _tqdm_std.tqdm, _tqdm_std.trange
 
-from .run import QUICK, budget, device, doctor, is_quick, seed_everything  # noqa: E402
+from .env import budget, device, doctor, is_quick, seed_everything  # noqa: E402
 
-__version__ = "0.1.0"
-__all__ = ["QUICK", "budget", "device", "doctor", "is_quick", "seed_everything", "__version__"]
+__version__ = "0.2.0"
+__all__ = ["budget", "device", "doctor", "is_quick", "seed_everything", "__version__"]
+
+
+def __getattr__(name):
+    if name == "QUICK":  # was a constant frozen at import time (and unused): read the env var now
+        import warnings
+
+        warnings.warn("gan_course.QUICK is deprecated: call gan_course.is_quick() (read when called).",
+                      DeprecationWarning, stacklevel=2)
+        return is_quick()
+    raise AttributeError(f"module 'gan_course' has no attribute {name!r}")

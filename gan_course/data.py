@@ -35,7 +35,7 @@ import urllib.request
 
 import numpy as np
 
-from .run import _TRUE, data_home
+from .env import data_home, is_offline
 
 __all__ = ["mnist", "LAST_SOURCE", "mixture_1d", "mixture_1d_pdf", "ring", "ring_centers",
            "grid", "grid_centers", "torch_loader", "tf_dataset", "add_channel"]
@@ -61,8 +61,8 @@ def _read_cache(path):
 
 
 def _write_cache(arrays, path) -> str:
-    """Write then rename (runs.atomic_write_bytes), so an interrupted save never leaves half a cache."""
-    from .runs import atomic_write_bytes
+    """Write then rename (fileio.atomic_write_bytes), so an interrupted save never leaves half a cache."""
+    from .fileio import atomic_write_bytes
 
     buf = io.BytesIO()
     np.savez_compressed(buf, **{k: np.asarray(arrays[k], np.uint8) for k in _KEYS})
@@ -150,7 +150,7 @@ def _load(source):
                            "or set GAN_COURSE_DATA to the folder that holds mnist/mnist.npz.")
     names = {"auto": ("torchvision", "keras"), "subset": ()}.get(source, (source,))
     reasons, offline = [], None
-    if names and os.environ.get("GAN_COURSE_OFFLINE", "").strip().lower() in _TRUE:
+    if names and is_offline():
         names, reasons = (), ["GAN_COURSE_OFFLINE=1"]
     for name in names:
         if importlib.util.find_spec(name) is None:

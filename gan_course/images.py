@@ -24,7 +24,8 @@ import os
 
 import numpy as np
 
-from .run import _TRUE, data_home
+from .env import data_home, is_offline
+from .image_files import image_folder
 
 __all__ = ["SHAPES", "COLOURS", "shapes_classes", "shapes", "detect_shapes", "class_coverage",
            "image_folder", "faces", "cifar10", "load_images"]
@@ -33,7 +34,6 @@ SHAPES = ("circle", "bar", "triangle")
 COLOURS = ("red", "green", "blue", "yellow")
 _RGB = np.array([[0.90, 0.12, 0.10], [0.12, 0.80, 0.18], [0.15, 0.30, 0.95], [0.95, 0.85, 0.10]], np.float32)
 _SIDE = (0.5, 0.75)  # a shape's width, as a fraction of the image side
-_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 LAST_SOURCE: str | None = None  # set by faces(): "celeba" or "lfw"
 
 
@@ -208,34 +208,8 @@ def _square(img, size):
     return np.asarray(img, np.float32) / 255.0
 
 
-def image_folder(path, size=64, n=None, seed=0) -> np.ndarray:
-    """Your own images: every png/jpg/... under ``path`` (recursively), centre-cropped, resized.
-
-    ``n``: a random subset of that many files (seeded). Returns float32 (N, size, size, 3) in [0, 1].
-    Example: ``x = image_folder("~/Pictures/faces", size=64)``.
-    """
-    from PIL import Image
-    size = _whole("size", size, 4)
-    path = os.path.expanduser(str(path))
-    if not os.path.isdir(path):
-        raise FileNotFoundError(f"image folder {path!r} does not exist (give a folder of .png/.jpg files).")
-    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs if f.lower().endswith(_EXTS))
-    if not files:
-        raise ValueError(f"no images ({', '.join(_EXTS)}) found under {path!r}.")
-    if n is not None:
-        n = _whole("n", n)
-        if n < len(files):
-            files = [files[i] for i in sorted(np.random.default_rng(seed).choice(len(files), n, replace=False))]
-    out = []
-    for f in files:
-        with Image.open(f) as im:
-            out.append(_square(im, size))
-    print(f"Images: {len(out):,} from folder {path}, centre-cropped and resized to {size}x{size}.")
-    return np.stack(out)
-
-
 def _offline_reason():
-    if os.environ.get("GAN_COURSE_OFFLINE", "").strip().lower() in _TRUE:
+    if is_offline():
         return "GAN_COURSE_OFFLINE=1"
     from . import data
     return data._offline_reason()
@@ -326,7 +300,7 @@ def cifar10(split="train", n=None, seed=0):
         if arrays is None:
             raise RuntimeError(f"CIFAR-10 could not be downloaded ({'; '.join(reasons)}). "
                                "Use load_images('shapes'), the offline stand-in.")
-        from .runs import atomic_write_bytes
+        from .fileio import atomic_write_bytes
         import io
         buf = io.BytesIO()
         np.savez(buf, **arrays)

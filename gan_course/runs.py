@@ -3,34 +3,49 @@
 Each training notebook writes under ``runs/<notebook>/`` (``runs/<notebook>-quick/``
 in quick mode, so a quick test run never overwrites or reuses a real one):
 
-* ``checkpoint.pt`` (PyTorch) or ``checkpoint/`` (Keras) — weights, optimiser state and
+* ``checkpoint.pt`` (PyTorch) or ``checkpoint/`` (Keras) -- weights, optimiser state and
   the epoch reached, written atomically (write to a temporary name, then rename),
   so an interrupted save never corrupts the last good checkpoint;
 * ``samples.npy``, a sample-grid PNG, and ``metrics.json`` (device, seconds, quality
   figures, the config it was trained with, ``finished``).
 
 A lesson asks ``run.finished`` to reload a finished run instead of retraining, and
-``run.load_torch()`` / ``run.restore_keras(...)`` to resume an interrupted one. A run
-trained with a different config is not reused: it is started afresh, and the
-notebook says so. PyTorch checkpoints are loaded with ``weights_only=True``
-(tensors and plain containers only, never arbitrary pickled objects).
+``run.restore_torch(G=G, ...)`` / ``run.keras_checkpoint(...)`` to resume an interrupted
+one. Nothing trained is ever thrown away behind a student's back:
 
-The training loop itself stays in the lesson; this module only saves and loads.
+* a saved run with **another config** is moved aside to ``runs/_kept/<notebook>/<label>/``
+  (label: a short hash of its config), and moved back when the config is switched back,
+  so changing a parameter and changing it back reloads the earlier run; one line says so;
+* ``force=True`` (a lesson's ``retrain``) deletes only this run's own folder (and a kept copy
+  of the same config), after checking that it lies inside the runs root; names such as
+  ``..``, ``.``, ``""``, hidden or absolute names are refused;
+* a checkpoint that no longer fits the lesson's model (the code changed, the file is damaged)
+  is set aside with a one-line explanation and training starts afresh.
+
+PyTorch checkpoints are loaded with ``weights_only=True`` (tensors and plain containers only,
+never arbitrary pickled objects). The training loop itself stays in the lesson; this module
+only saves and loads.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
-import tempfile
 import time
 
 import numpy as np
 
-from .run import is_quick
+from .env import is_quick
+from .fileio import atomic_write_bytes
 
 __all__ = ["Run", "runs_root", "atomic_write_bytes"]
+
+KEPT = "_kept"  # runs/_kept/<notebook>/<label>/: runs saved with another config
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
 def runs_root() -> pathlib.Path:
@@ -49,26 +64,6 @@ def runs_root() -> pathlib.Path:
     return here / "runs"
 
 
-def atomic_write_bytes(path, data: bytes) -> pathlib.Path:
-    """Write ``data`` to ``path`` via a temporary file and a rename (all or nothing).
-
-    Example: ``atomic_write_bytes("runs/x/metrics.json", b"{}")``.
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
 def _jsonable(obj):
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
@@ -85,28 +80,110 @@ def _jsonable(obj):
     return str(obj)
 
 
+def check_name(name) -> str:
+    """``name`` if it is a plain run name (letters, digits, ``_ . + -``, not starting with a dot),
+    else a ValueError saying why. Example: ``check_name("04_vanilla_gan_pytorch")``.
+    """
+    if not isinstance(name, str) or not _NAME.match(name) or name in (".", "..") or name == KEPT:
+        raise ValueError(f"a run name must be a plain folder name such as '04_vanilla_gan_pytorch' (letters, "
+                         f"digits, _ . + -; not empty, hidden, '..', absolute or a path); got {name!r}.")
+    return name
+
+
+def config_label(config: dict) -> str:
+    """A short, stable label for a config: the first 10 hex digits of its sha256.
+
+    Example: ``config_label({"epochs": 30})`` -> ``'5d1f0b0e67'`` (always the same for that config).
+    """
+    text = json.dumps(_jsonable(config), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _changes(old, new) -> str:
+    """'lr 0.0002 -> 0.001, epochs 30 -> 60': how two configs differ, for a one-line message."""
+    if not isinstance(old, dict):
+        return "no readable config"
+    keys = sorted(set(old) | set(new))
+    diff = [f"{k} {old.get(k, '-')} -> {new.get(k, '-')}" for k in keys if old.get(k) != new.get(k)]
+    return ", ".join(diff[:4]) + (f" (+{len(diff) - 4} more)" if len(diff) > 4 else "")
+
+
+def _inside(path: pathlib.Path, root: pathlib.Path) -> bool:
+    """True if ``path`` itself (a link is not followed at the last step) lies strictly inside ``root``."""
+    path, root = path.parent.resolve() / path.name, root.resolve()
+    return path.name not in ("", ".", "..") and root in path.parents
+
+
+def _remove(path: pathlib.Path, root: pathlib.Path) -> None:
+    """Delete a run folder, only after checking that it lies strictly inside the runs root
+    (a link is unlinked, never followed)."""
+    if not _inside(path, root):
+        raise RuntimeError(f"refusing to delete {path}: it does not lie inside the runs folder {root}.")
+    if path.is_symlink():
+        path.unlink()
+        return
+    if root.resolve() not in path.resolve().parents:
+        raise RuntimeError(f"refusing to delete {path}: it does not lie inside the runs folder {root}.")
+    if path.exists():
+        shutil.rmtree(path)
+
+
 class Run:
     """The run folder of one notebook and one config.
 
-    ``force=True`` (a lesson's ``retrain`` parameter) deletes what is there first.
+    ``force=True`` (a lesson's ``retrain`` parameter) deletes this run's own folder first;
+    a run saved with another config is kept aside, never deleted (see the module docstring).
     Example: ``run = Run("04_vanilla_gan_pytorch", config=dict(epochs=30, lr=2e-4))``.
     """
 
     def __init__(self, notebook: str, config: dict | None = None, root=None, force: bool = False):
-        if not notebook or "/" in notebook or "\\" in notebook:
-            raise ValueError(f"notebook must be a plain name such as '04_vanilla_gan_pytorch', got {notebook!r}.")
+        check_name(notebook)
         self.name = notebook + ("-quick" if is_quick() else "")
-        self.path = pathlib.Path(root) / self.name if root else runs_root() / self.name
+        self.root = pathlib.Path(root).expanduser().resolve() if root else runs_root()
+        self.path = self.root / self.name
         self.config = _jsonable(dict(config or {}))
+        self.label = config_label(self.config)
         self._started = time.perf_counter()
-        if force and self.path.exists():
-            shutil.rmtree(self.path)
-        stale = self.path.exists() and self.saved_config() not in (None, self.config)
-        if stale:  # trained with other settings: keep nothing, say so
-            print(f"runs/{self.name}: the saved run used a different config; starting afresh.")
-            shutil.rmtree(self.path)
+        kept_same = self._kept(self.label)
+        saved = self.saved_config() if self.path.exists() else None
+        if self.path.exists() and saved != self.config and any(self.path.iterdir()):
+            # another config's run lives here: move it aside, never delete it
+            label = config_label(saved) if isinstance(saved, dict) else "unlabelled-" + time.strftime("%Y%m%d-%H%M%S")
+            self._move(self.path, self._kept(label))
+            print(f"runs/{self.name}: the saved run used other settings ({_changes(saved, self.config)}); "
+                  f"kept it in runs/{KEPT}/{self.name}/{label}/ -- switch back and it is reloaded.")
+        if force:
+            if self.path.exists():
+                _remove(self.path, self.root)
+            if kept_same.exists():
+                _remove(kept_same, self.root)
+        elif kept_same.exists() and not self.path.exists():
+            self._move(kept_same, self.path)
+            print(f"runs/{self.name}: reloaded the run kept for these settings (runs/{KEPT}/{self.name}/{self.label}/).")
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path / "config.json", json.dumps(self.config, indent=2, sort_keys=True).encode())
+
+    def _kept(self, label: str) -> pathlib.Path:
+        return self.root / KEPT / self.name / label
+
+    def _move(self, src: pathlib.Path, dst: pathlib.Path) -> None:
+        if not (_inside(src, self.root) and _inside(dst, self.root)):
+            raise RuntimeError(f"refusing to move {src} to {dst}: both must lie inside the runs folder {self.root}.")
+        if dst.exists():
+            _remove(dst, self.root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+
+    def _set_aside(self, name: str, why: str) -> None:
+        """A checkpoint that cannot be used: rename it (kept for inspection), mark the run
+        unfinished, and say so in one line."""
+        path = self.file(name)
+        aside = path.with_name(f"{path.name}.unusable-{time.strftime('%Y%m%d-%H%M%S')}")
+        if path.exists():
+            os.replace(path, aside)
+        if self.metrics():
+            self.save_metrics(finished=False)
+        print(f"runs/{self.name}/{name} {why}; set aside as {aside.name}, training starts afresh.")
 
     # --- state -------------------------------------------------------------------------------
     def saved_config(self):
@@ -181,23 +258,58 @@ class Run:
         return atomic_write_bytes(self.file(name), buf.getvalue())
 
     def load_torch(self, name: str = "checkpoint.pt", map_location="cpu"):
-        """The dict saved by ``save_torch``, or None when there is none (weights only, no pickled code).
+        """The dict saved by ``save_torch``, or None when there is none or it cannot be read
+        (a damaged file is set aside with a one-line message). Weights only, no pickled code.
 
         Example: ``ckpt = run.load_torch(); G.load_state_dict(ckpt["G"])`` if ckpt is not None.
         """
+        import pickle
+        import zipfile
+
         import torch
 
         path = self.file(name)
         if not path.exists():
             return None
-        return torch.load(path, map_location=map_location, weights_only=True)
+        try:
+            return torch.load(path, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError:
+            raise  # not damaged but refused: it holds objects other than tensors (never unpickled)
+        except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as err:
+            self._set_aside(name, f"could not be read ({type(err).__name__}: {str(err).splitlines()[0][:80]})")
+            return None
+
+    def restore_torch(self, name: str = "checkpoint.pt", map_location="cpu", **objects):
+        """Load a checkpoint into modules and optimisers by name; returns the whole saved dict
+        (epoch, seconds, ...) or None when there is nothing usable to resume.
+
+        If the checkpoint does not fit (the lesson's model changed, a key is missing), every
+        object is put back as it was, the file is set aside with one line saying why, and
+        None is returned: the lesson trains afresh.
+        Example: ``ckpt = run.restore_torch(G=G, D=D, opt_G=opt_G, opt_D=opt_D, map_location=device)``.
+        """
+        ckpt = self.load_torch(name, map_location)
+        if ckpt is None:
+            return None
+        before = {key: copy.deepcopy(obj.state_dict()) for key, obj in objects.items()}
+        try:
+            for key, obj in objects.items():
+                obj.load_state_dict(ckpt[key])
+        except (KeyError, RuntimeError, ValueError, TypeError) as err:
+            for key, obj in objects.items():
+                obj.load_state_dict(before[key])
+            what = f"has no entry {err}" if isinstance(err, KeyError) else str(err).splitlines()[0][:100]
+            self._set_aside(name, f"does not fit this lesson's model (the code changed?): {what}")
+            return None
+        return ckpt
 
     # --- Keras / TensorFlow ------------------------------------------------------------------
     def keras_checkpoint(self, **trackables):
         """A ``tf.train.Checkpoint`` over models, optimisers and variables, saved in ``checkpoint/``.
 
         Returns ``(save, restore)``: ``save()`` writes a new checkpoint (keeping the last 2),
-        ``restore()`` loads the newest one and returns True, or False when there is none.
+        ``restore()`` loads the newest one and returns True, or False when there is none or
+        it does not fit the models any more (then it is set aside with a one-line message).
         Example: ``save, restore = run.keras_checkpoint(G=G, D=D, opt_G=opt_G, opt_D=opt_D, epoch=epoch_var)``.
         """
         from . import _imports
@@ -212,7 +324,23 @@ class Run:
         def restore() -> bool:
             if manager.latest_checkpoint is None:
                 return False
-            ckpt.restore(manager.latest_checkpoint).expect_partial()
+            before = {key: [v.numpy() for v in _variables(obj)] for key, obj in trackables.items()}
+            try:
+                ckpt.restore(manager.latest_checkpoint).expect_partial()
+            except Exception as err:  # noqa: BLE001 -- shapes changed or files damaged: start afresh
+                for key, obj in trackables.items():
+                    for var, value in zip(_variables(obj), before[key]):
+                        var.assign(value)
+                self._set_aside("checkpoint", "does not fit this lesson's model (the code changed?) or is "
+                                f"damaged: {str(err).splitlines()[0][:100]}")
+                return False
             return True
 
         return save, restore
+
+
+def _variables(obj) -> list:
+    """The tf.Variables a trackable holds: a model's or optimiser's variables, or the variable itself."""
+    if hasattr(obj, "assign") and hasattr(obj, "numpy"):
+        return [obj]
+    return list(getattr(obj, "variables", []) or [])

@@ -70,8 +70,53 @@ def test_image_folder(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         image_folder(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="no images"):
+    with pytest.raises(ValueError, match="no images .*it is empty"):
         image_folder(tmp_path / "empty")
+
+
+def test_image_folder_survives_a_real_students_folder(tmp_path, capsys):
+    """Corrupt and non-image files are skipped and named; odd modes, EXIF rotation and huge images are read."""
+    from PIL import Image
+
+    from gan_course.image_files import read_image
+
+    red = np.zeros((20, 40, 3), np.uint8)
+    red[:, :20] = (255, 0, 0)                                        # left half red, right half black
+    Image.fromarray(red).save(tmp_path / "rgb.png")
+    Image.fromarray(np.full((30, 30), 128, np.uint8)).save(tmp_path / "grey.png")
+    rgba = np.zeros((30, 30, 4), np.uint8)
+    rgba[..., 1], rgba[..., 3] = 255, 128                           # half-transparent green
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "alpha.png")
+    Image.fromarray(red).convert("P", palette=Image.ADAPTIVE, colors=4).save(tmp_path / "palette.gif")
+    Image.fromarray(np.full((30, 30), 65535 // 4, np.uint16)).save(tmp_path / "deep.png")  # 16-bit grey
+    exif = Image.Exif()
+    exif[0x0112] = 6                                                 # "rotate 90° clockwise to view"
+    Image.fromarray(red).save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    Image.new("RGB", (4000, 3000), (0, 0, 255)).save(tmp_path / "huge.jpg", quality=80)
+    good = sorted(p.name for p in tmp_path.iterdir())
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "fake.jpg").write_text("a text file renamed .jpg")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "rgb.png").read_bytes()[:60])  # truncated download
+    x = image_folder(tmp_path, size=16)
+    out = capsys.readouterr().out
+    assert x.shape == (len(good), 16, 16, 3) and np.isfinite(x).all() and 0 <= x.min() and x.max() <= 1
+    skipped = out.splitlines()[0]
+    assert skipped.startswith("Skipped 4 files") and all(n in skipped for n in (".DS_Store", "notes.txt", "fake.jpg",
+                                                                                 "cut.png"))
+    assert f"Images: {len(good)} from folder" in out
+    assert np.allclose(read_image(tmp_path / "grey.png", 8), 128 / 255, atol=1e-6)
+    np.testing.assert_allclose(read_image(tmp_path / "alpha.png", 8)[4, 4], [0, 128 / 255, 0], atol=0.01)
+    np.testing.assert_allclose(read_image(tmp_path / "deep.png", 8), 0.25, atol=0.01)
+    pal = read_image(tmp_path / "palette.gif", 20)
+    assert pal[10, 2, 0] > 0.9 and pal[10, 17, 0] < 0.1
+    turned = read_image(tmp_path / "phone.jpg", 20)                 # rotated upright: red is on top now
+    assert turned[2, 10, 0] > 0.8 and turned[17, 10, 0] < 0.2
+    np.testing.assert_allclose(read_image(tmp_path / "huge.jpg", 16).mean(axis=(0, 1)), [0, 0, 1], atol=0.02)
+    for name in good:
+        (tmp_path / name).unlink()
+    with pytest.raises(ValueError, match="none of the 2 image files"):
+        image_folder(tmp_path, size=16)
 
 
 def test_offline_faces_and_cifar(monkeypatch, capsys):

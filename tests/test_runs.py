@@ -1,11 +1,12 @@
-"""Run folders: atomic saves, reload of finished runs, resume, stale configs, both frameworks."""
+"""Run folders: atomic saves, reload of finished runs, resume, runs kept per config, safe deletion,
+checkpoints that no longer fit, both frameworks."""
 import json
 
 import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (import-order guard first)
-from gan_course.runs import Run, atomic_write_bytes, runs_root
+from gan_course.runs import Run, atomic_write_bytes, config_label, runs_root
 
 
 @pytest.fixture
@@ -27,18 +28,71 @@ def test_metrics_arrays_and_finished(root):
     assert not list(root.glob("lesson/.*.tmp")), "no temporary files left behind"
 
 
-def test_other_config_or_force_starts_afresh(root, capsys):
-    Run("lesson", config={"epochs": 2}, root=root).save_metrics(finished=True)
-    assert not Run("lesson", config={"epochs": 3}, root=root).finished
-    assert "different config" in capsys.readouterr().out
-    Run("lesson", config={"epochs": 3}, root=root).save_metrics(finished=True)
-    assert not Run("lesson", config={"epochs": 3}, root=root, force=True).finished
+def test_other_config_is_kept_and_reloaded_when_switched_back(root, capsys):
+    first = Run("lesson", config={"epochs": 2, "lr": 0.1}, root=root)
+    first.save_array("samples.npy", np.zeros(3))
+    first.save_metrics(finished=True, score=1.0)
+    second = Run("lesson", config={"epochs": 3, "lr": 0.1}, root=root)
+    out = capsys.readouterr().out
+    assert not second.finished and "other settings (epochs 2 -> 3)" in out and "kept it in runs/_kept/lesson/" in out
+    assert not second.file("samples.npy").exists()
+    second.save_metrics(finished=True, score=2.0)
+    back = Run("lesson", config={"lr": 0.1, "epochs": 2}, root=root)  # same config, other key order
+    assert back.finished and back.metrics()["score"] == 1.0 and back.file("samples.npy").exists()
+    assert "reloaded the run kept for these settings" in capsys.readouterr().out
+    again = Run("lesson", config={"epochs": 3, "lr": 0.1}, root=root)
+    assert again.finished and again.metrics()["score"] == 2.0
+    assert sorted(p.name for p in (root / "_kept" / "lesson").iterdir()) == [back.label]
+
+
+def test_force_deletes_only_this_configs_run(root):
+    a = Run("lesson", config={"epochs": 2}, root=root)
+    a.save_metrics(finished=True)
+    b = Run("lesson", config={"epochs": 3}, root=root)
+    b.save_metrics(finished=True)
+    assert not Run("lesson", config={"epochs": 3}, root=root, force=True).finished  # b deleted
+    assert (root / "_kept" / "lesson" / a.label / "metrics.json").exists()        # a kept
+    assert not Run("lesson", config={"epochs": 2}, root=root, force=True).finished  # a's kept copy deleted too
+    assert not (root / "_kept" / "lesson" / a.label).exists()
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", ".hidden", "/tmp/abs", "a/b", "..\\x", "_kept", None, "x y"])
+def test_bad_names_are_refused_clearly(root, name):
+    with pytest.raises(ValueError, match="plain folder name"):
+        Run(name, root=root, force=True)
+
+
+def test_nothing_outside_the_runs_root_can_be_removed(tmp_path, monkeypatch):
+    """A scratch course checkout: runs/ beside a student's notebook; force=True with hostile names and links."""
+    monkeypatch.setenv("GAN_COURSE_QUICK", "0")
+    course = tmp_path / "course"
+    runs = course / "runs"
+    runs.mkdir(parents=True)
+    (course / "my_notebook.ipynb").write_text("{}")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep me")
+    for name in ("..", ".", "", "../course", str(course)):
+        with pytest.raises(ValueError):
+            Run(name, root=runs, force=True)
+    (runs / "link").symlink_to(outside, target_is_directory=True)  # a run folder that is a link to elsewhere
+    Run("link", root=runs, force=True)  # its contents have no config: the link is moved aside, nothing deleted
+    kept_x = runs / "_kept" / "x" / config_label({"a": 1})
+    kept_x.parent.mkdir(parents=True)
+    kept_x.symlink_to(outside, target_is_directory=True)
+    Run("x", config={"a": 1}, root=runs, force=True)  # "deletes" the kept copy: only the link goes
+    assert not kept_x.is_symlink()
+    from gan_course.runs import _remove
+    for path in (course, outside, runs, runs / ".." / "outside"):
+        with pytest.raises(RuntimeError, match="does not lie inside"):
+            _remove(path, runs)
+    assert (outside / "precious.txt").read_text() == "keep me" and (course / "my_notebook.ipynb").exists()
 
 
 def test_quick_mode_uses_its_own_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_COURSE_QUICK", "1")
     assert Run("lesson", root=tmp_path).path.name == "lesson-quick"
-    with pytest.raises(ValueError, match="plain name"):
+    with pytest.raises(ValueError, match="plain folder name"):
         Run("../escape", root=tmp_path)
 
 
@@ -102,3 +156,39 @@ def test_keras_checkpoint_resumes_model_optimizer_and_epoch(root):
     assert int(epoch2.numpy()) == 7
     np.testing.assert_allclose(model2.get_weights()[0], model.get_weights()[0])
     assert int(opt2.iterations.numpy()) == 1
+
+
+def test_damaged_or_mismatched_torch_checkpoint_starts_afresh(root, capsys):
+    torch = pytest.importorskip("torch")
+    run = Run("t", root=root)
+    run.save_torch(model=torch.nn.Linear(3, 2).state_dict(), epoch=5)
+    run.save_metrics(finished=True)
+    bigger = torch.nn.Linear(4, 2)  # the lesson's model changed
+    before = bigger.weight.detach().clone()
+    assert run.restore_torch(model=bigger) is None
+    out = capsys.readouterr().out
+    assert "does not fit this lesson's model" in out and "training starts afresh" in out and out.count("\n") == 1
+    assert torch.equal(bigger.weight, before) and not run.finished and not run.file("checkpoint.pt").exists()
+    assert list(run.path.glob("checkpoint.pt.unusable-*")), "the old checkpoint is kept for inspection"
+    fits = torch.nn.Linear(3, 2)
+    run.save_torch(model=fits.state_dict(), epoch=5)
+    assert run.restore_torch(model=torch.nn.Linear(3, 2))["epoch"] == 5
+    run.file("checkpoint.pt").write_bytes(b"PK\x03\x04 half a zip file")  # damaged on disk
+    assert run.restore_torch(model=fits) is None and "could not be read" in capsys.readouterr().out
+    run.save_torch(other=fits.state_dict())
+    assert run.restore_torch(model=fits) is None and "has no entry 'model'" in capsys.readouterr().out
+
+
+def test_keras_checkpoint_that_no_longer_fits_starts_afresh(root, capsys):
+    pytest.importorskip("tensorflow")
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    save, _ = Run("k", root=root).keras_checkpoint(model=model)
+    save()
+    wider = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5)])
+    before = wider.get_weights()[0].copy()
+    _, restore = Run("k", root=root).keras_checkpoint(model=wider)
+    assert restore() is False
+    assert "does not fit this lesson's model" in capsys.readouterr().out
+    np.testing.assert_array_equal(wider.get_weights()[0], before)

@@ -1,11 +1,11 @@
-"""Seeding, device choice, quick/full budgets and the environment report."""
+"""gan_course.env: seeding, device choice, quick/full budgets, the offline flag, the environment report."""
 import random
 
 import numpy as np
 import pytest
 
 import gan_course
-from gan_course import run
+from gan_course import env as run
 
 
 def test_budget_follows_env(monkeypatch):
@@ -47,3 +47,33 @@ def test_doctor_reports(capsys):
     out = capsys.readouterr().out
     assert r["packages"]["numpy"] == np.__version__
     assert "Python" in out and "Data cache" in out
+
+
+def test_quick_and_offline_are_read_when_asked(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
+    with pytest.warns(DeprecationWarning, match="is_quick"):
+        assert gan_course.QUICK is True
+    monkeypatch.setenv("GAN_COURSE_QUICK", "0")
+    with pytest.warns(DeprecationWarning):
+        assert gan_course.QUICK is False
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "yes")
+    assert run.is_offline()
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "0")
+    assert not run.is_offline()
+
+
+def test_seed_everything_leaves_pythonhashseed_alone(monkeypatch):
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    run.seed_everything(3)
+    assert "PYTHONHASHSEED" not in __import__("os").environ
+
+
+def test_old_module_name_still_works_for_one_release():
+    import importlib
+    import sys
+
+    sys.modules.pop("gan_course.run", None)
+    with pytest.warns(DeprecationWarning, match="gan_course.env"):
+        old = importlib.import_module("gan_course.run")
+    assert old.budget is run.budget and old.seed_everything is run.seed_everything
+    assert old.QUICK == run.is_quick()
