@@ -19,3 +19,39 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Never collect the generated student notebooks with nbval: they fail on purpose
 # (at their blanks); tests/test_exercises.py checks exactly how they fail.
 collect_ignore_glob = [str(ROOT / "notebooks" / "exercises" / "*")]
+
+
+# ---- tiers -------------------------------------------------------------------------------------
+# `pytest -m "not notebooks and not slow"` runs the fast unit tier (seconds); the README's command
+# runs everything. A test may carry @pytest.mark.slow / notebooks itself; the ones below are marked
+# here so that the tiers stay in one place. A name matches a test's node id from its file name on
+# (parametrised ids included).
+SLOW = (
+    "test_vae.py::test_an_interrupted_run_resumes_and_a_finished_one_reloads",  # trains in a subprocess
+    "test_imports.py::",                    # fresh interpreters importing torch and TensorFlow
+    "test_book.py::test_book_builds",       # myst builds the whole site
+    "test_book.py::test_offline_build",
+    "test_wgan_keras.py::test_compiled_train_steps",
+    "test_notebook_tool.py::",
+    "test_scale.py::",                      # torchrun / MirroredStrategy processes
+)
+NOTEBOOKS = (
+    "test_exercises.py::test_untouched_exercise_fails_at_a_blank",  # executes every exercise notebook
+    "test_exercises.py::test_an_error_before",
+    "test_checks.py::test_hint_is_shown_without_traceback_in_a_real_kernel",  # starts a kernel
+    "test_core.py::test_hint_is_shown_without_traceback_in_a_real_kernel",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    for item in items:
+        nodeid = item.nodeid.replace("\\", "/")
+        where = nodeid.rsplit("/", 1)[-1]
+        if nodeid.endswith(".ipynb") or ".ipynb::" in nodeid or where.startswith(NOTEBOOKS):
+            item.add_marker(pytest.mark.notebooks)
+        if where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
