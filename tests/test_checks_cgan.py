@@ -1,4 +1,4 @@
-"""gan_course.checks_cgan: each check passes the lesson's answer and names each classic mistake.
+"""gan_course.checks.cgan: each check passes the lesson's answer and names each classic mistake.
 
 Run for both twins: PyTorch answers with framework="torch", Keras answers with framework="keras".
 The lesson's own answers (gan_course.cgan_torch / cgan_keras) must pass; each wrong answer must fail
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (import order guard before torch / TensorFlow)
-from gan_course import checks_cgan
+from gan_course.checks import cgan as checks_cgan
 from gan_course.checks import CheckFailed
 
 

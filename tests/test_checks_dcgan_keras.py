@@ -1,4 +1,4 @@
-"""The Keras DCGAN block checks pass the lesson's solutions and name each classic mistake."""
+"""gan_course.checks.dcgan_keras: the Keras DCGAN checks pass the lesson's solutions and name each classic mistake."""
 import pytest
 
 import gan_course  # noqa: F401  (first: safe TensorFlow / torch import order)
@@ -9,7 +9,8 @@ tf = _imports.tensorflow()
 import keras  # noqa: E402
 
 from gan_course import dcgan_keras  # noqa: E402
-from gan_course.checks_dcgan_keras import check_d_block, check_g_block  # noqa: E402
+from gan_course.checks.dcgan_keras import (  # noqa: E402
+    check_discriminator_block, check_generator, check_generator_block)
 
 L = keras.layers
 init = dcgan_keras.dcgan_init
@@ -43,8 +44,8 @@ def d_variant(conv=None, bn=True, act=None, pool=False, bias=False):
 
 
 def test_solutions_pass(capsys):
-    check_g_block(dcgan_keras.g_block)
-    check_d_block(dcgan_keras.d_block)
+    check_generator_block(dcgan_keras.g_block)
+    check_discriminator_block(dcgan_keras.d_block)
     out = capsys.readouterr().out
     assert "✅ g_block" in out and "✅ d_block" in out
 
@@ -54,9 +55,9 @@ def test_blank_and_not_callable():
         raise NotImplementedError
 
     with pytest.raises(CheckFailed, match="not filled"):
-        check_g_block(blank)
+        check_generator_block(blank)
     with pytest.raises(CheckFailed, match="without calling"):
-        check_d_block(dcgan_keras.d_block(8))
+        check_discriminator_block(dcgan_keras.d_block(8))
 
 
 @pytest.mark.parametrize("variant,hint", [
@@ -77,7 +78,7 @@ def test_blank_and_not_callable():
 ])
 def test_g_block_mistakes(variant, hint):
     with pytest.raises(CheckFailed, match=hint):
-        check_g_block(variant)
+        check_generator_block(variant)
 
 
 @pytest.mark.parametrize("variant,hint", [
@@ -93,7 +94,7 @@ def test_g_block_mistakes(variant, hint):
 ])
 def test_d_block_mistakes(variant, hint):
     with pytest.raises(CheckFailed, match=hint):
-        check_d_block(variant)
+        check_discriminator_block(variant)
 
 
 def test_wired_wrong_is_caught():
@@ -111,4 +112,30 @@ def test_wired_wrong_is_caught():
             return self.inner.layers
 
     with pytest.raises(CheckFailed, match="wired|chained"):
-        check_d_block(Skip)
+        check_discriminator_block(Skip)
+
+
+def test_generator(capsys):
+    """The Keras twin's whole-generator check, under the PyTorch twin's name and with its hints."""
+    check_generator(dcgan_keras.make_generator(100, 32, 8), 100, 32)
+    assert "✅ generator" in capsys.readouterr().out
+
+    def fails(G, image_size, hint):
+        with pytest.raises(CheckFailed) as err:
+            check_generator(G, 100, image_size)
+        assert hint in err.value.hint, err.value.hint
+
+    layers = dcgan_keras.make_generator(100, 32, 8).layers
+    fails(keras.Sequential([keras.Input((100,)), *layers[:-1]]), 32, "tanh")
+    fails(keras.Sequential([keras.Input((100,)), *layers[:-1], L.Activation("sigmoid")]), 32, "sigmoid")
+    fails(dcgan_keras.make_generator(100, 32, 8), 64, "(8, 64, 64, 3)")
+    up = [L.Conv2DTranspose(c, 4, strides=2, padding="same") for c in (16, 8)]          # 4 -> 8 -> 16
+    no_bn = keras.Sequential([keras.Input((100,)), L.Reshape((1, 1, 100)), L.Conv2DTranspose(32, 4), L.ReLU(),
+                              up[0], L.ReLU(), up[1], L.ReLU(), L.Conv2DTranspose(3, 4, strides=2, padding="same"),
+                              L.Activation("tanh")])                                     # (B, 32, 32, 3)
+    fails(no_bn, 32, "BatchNorm")
+    dense = keras.Sequential([keras.Input((100,)), L.Dense(4 * 4 * 32), L.Reshape((4, 4, 32)), bnorm(),
+                              *dcgan_keras.make_generator(100, 32, 8).layers[4:]])
+    fails(dense, 32, "fully connected")
+    fails("not a model", 32, "Keras model")
+

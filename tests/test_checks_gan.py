@@ -1,4 +1,4 @@
-"""gan_course.checks_gan: each check passes the lesson's answer and names each common mistake.
+"""gan_course.checks.gan: each check passes the lesson's answer and names each common mistake.
 
 Run for both twins: PyTorch answers with framework="torch", Keras answers with framework="keras".
 The lesson's own answers (gan_course.gan_torch / gan_keras) must pass; each wrong answer must fail
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (import order guard before torch / TensorFlow)
-from gan_course import checks_gan
+from gan_course.checks import gan as checks_gan
 from gan_course.checks import CheckFailed
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from gan_course import checks_pathologies as cp
+from gan_course.checks import pathologies as cp
 from gan_course import modes
 from gan_course.checks import CheckFailed
 

@@ -1,4 +1,4 @@
-"""gan_course.checks_wgan: each check passes the lesson's answer and names each classic mistake.
+"""gan_course.checks.wgan (framework="torch") and gan_course.checks.wgan_torch: each check passes the lesson's answer and names each classic mistake.
 
 The lesson's own answers (gan_course.wgan_torch) must pass; each wrong answer must fail with the
 hint meant for it: a sigmoid on the critic, a wrong sign, alpha from a normal, shared across the batch
@@ -8,13 +8,17 @@ import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (import order guard before torch / TensorFlow)
-from gan_course import checks_wgan
-from gan_course.checks import CheckFailed
+from gan_course.checks import CheckFailed, wgan
+from gan_course.checks import wgan_torch as checks_torch
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from gan_course import wgan_torch  # noqa: E402
+
+
+def check_critic_loss(fn):
+    wgan.check_critic_loss(fn, framework="torch")
 
 
 def _hint(check, fn):
@@ -24,11 +28,11 @@ def _hint(check, fn):
 
 
 def test_answers_pass(capsys):
-    checks_wgan.check_critic_loss(wgan_torch.critic_loss)
-    checks_wgan.check_clip_weights(wgan_torch.clip_weights)
-    checks_wgan.check_gradient_penalty(wgan_torch.gradient_penalty)
-    checks_wgan.check_critic(wgan_torch.make_critic((2,)), (2,))
-    checks_wgan.check_critic(wgan_torch.make_critic((1, 28, 28), (64,)), (1, 28, 28))
+    check_critic_loss(wgan_torch.critic_loss)
+    checks_torch.check_clip_weights(wgan_torch.clip_weights)
+    checks_torch.check_gradient_penalty(wgan_torch.gradient_penalty)
+    checks_torch.check_critic(wgan_torch.make_critic((2,)), (2,))
+    checks_torch.check_critic(wgan_torch.make_critic((1, 28, 28), (64,)), (1, 28, 28))
     assert capsys.readouterr().out.count("✅") == 5
 
 
@@ -45,15 +49,15 @@ def test_answers_pass(capsys):
     (lambda r, f: torch.tensor(float(f.mean() - r.mean())), "no gradient"),
 ])
 def test_critic_loss_mistakes(wrong, words):
-    assert words in _hint(checks_wgan.check_critic_loss, wrong)
+    assert words in _hint(check_critic_loss, wrong)
 
 
 def test_critic_loss_blank_and_crash():
     def blank(r, f):
         raise NotImplementedError
 
-    assert "not filled in" in _hint(checks_wgan.check_critic_loss, blank)
-    assert "raised" in _hint(checks_wgan.check_critic_loss, lambda r, f: r.nope())
+    assert "not filled in" in _hint(check_critic_loss, blank)
+    assert "raised" in _hint(check_critic_loss, lambda r, f: r.nope())
 
 
 # ---- weight clipping -------------------------------------------------------------------------
@@ -76,7 +80,7 @@ def _clipper(body):
     (_clipper(lambda p, c: p.grad.clamp_(-c, c)), "gradients"),
 ])
 def test_clip_weights_mistakes(wrong, words):
-    assert words in _hint(checks_wgan.check_clip_weights, wrong)
+    assert words in _hint(checks_torch.check_clip_weights, wrong)
 
 
 def test_clip_weights_replaced_parameters():
@@ -86,7 +90,7 @@ def test_clip_weights_replaced_parameters():
                 layer.weight = nn.Parameter(layer.weight.detach().clamp(-c, c))
                 layer.bias = nn.Parameter(layer.bias.detach().clamp(-c, c))
 
-    assert "optimizer" in _hint(checks_wgan.check_clip_weights, replace)
+    assert "optimizer" in _hint(checks_torch.check_clip_weights, replace)
 
 
 # ---- gradient penalty ------------------------------------------------------------------------
@@ -130,13 +134,13 @@ def _penalty(alpha="uniform", norms="per_sample", create_graph=True, sign=1.0, s
     (_penalty(create_graph=False), "create_graph=True"),
 ])
 def test_gradient_penalty_mistakes(wrong, words):
-    assert words in _hint(checks_wgan.check_gradient_penalty, wrong)
+    assert words in _hint(checks_torch.check_gradient_penalty, wrong)
 
 
 def test_gradient_penalty_weight_and_shape_mistakes():
     right = wgan_torch.gradient_penalty
-    assert "weight is missing" in _hint(checks_wgan.check_gradient_penalty, lambda c, r, f, w=10.0: right(c, r, f, 1.0))
-    assert "hard-coded 10" in _hint(checks_wgan.check_gradient_penalty, lambda c, r, f, w=10.0: right(c, r, f, 10.0))
+    assert "weight is missing" in _hint(checks_torch.check_gradient_penalty, lambda c, r, f, w=10.0: right(c, r, f, 1.0))
+    assert "hard-coded 10" in _hint(checks_torch.check_gradient_penalty, lambda c, r, f, w=10.0: right(c, r, f, 10.0))
 
     def flat_alpha(critic, real, fake, weight=10.0):  # (B, 1) alpha on (B, 1, 3, 3) images
         a = torch.rand(real.shape[0], 1)
@@ -144,7 +148,7 @@ def test_gradient_penalty_weight_and_shape_mistakes():
         g, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
         return weight * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
-    assert "(B, 1, 1, 1)" in _hint(checks_wgan.check_gradient_penalty, flat_alpha)
+    assert "(B, 1, 1, 1)" in _hint(checks_torch.check_gradient_penalty, flat_alpha)
 
     def no_requires_grad(critic, real, fake, weight=10.0):
         a = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
@@ -152,39 +156,39 @@ def test_gradient_penalty_weight_and_shape_mistakes():
         g, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
         return weight * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
-    assert "requires_grad_(True)" in _hint(checks_wgan.check_gradient_penalty, no_requires_grad)
+    assert "requires_grad_(True)" in _hint(checks_torch.check_gradient_penalty, no_requires_grad)
 
 
 # ---- the critic itself -------------------------------------------------------------------------
 
 def test_check_critic_catches_a_sigmoid_and_a_tanh():
     with pytest.raises(CheckFailed, match="sigmoid"):
-        checks_wgan.check_critic(nn.Sequential(wgan_torch.make_critic((2,)), nn.Sigmoid()))
+        checks_torch.check_critic(nn.Sequential(wgan_torch.make_critic((2,)), nn.Sigmoid()))
     with pytest.raises(CheckFailed, match="tanh"):
-        checks_wgan.check_critic(nn.Sequential(wgan_torch.make_critic((2,)), nn.Tanh()))
+        checks_torch.check_critic(nn.Sequential(wgan_torch.make_critic((2,)), nn.Tanh()))
     with pytest.raises(CheckFailed, match=r"\(B, 1\)"):
-        checks_wgan.check_critic(nn.Sequential(wgan_torch.make_critic((2,)), nn.Flatten(0)))
+        checks_torch.check_critic(nn.Sequential(wgan_torch.make_critic((2,)), nn.Flatten(0)))
 
 
 # ---- framework-neutral pieces ------------------------------------------------------------------
 
 def test_tanh_critic_grads_match_torch():
-    params = checks_wgan.tanh_critic_params(9)
-    critic = checks_wgan._recording_critic(params)
+    params = wgan.tanh_critic_params(9)
+    critic = checks_torch._recording_critic(params)
     x = torch.randn(5, 1, 3, 3, requires_grad=True)
     g, = torch.autograd.grad(critic(x).sum(), x)
-    np.testing.assert_allclose(checks_wgan.tanh_critic_grads(params, x.detach().numpy()), g.flatten(1).numpy(),
+    np.testing.assert_allclose(wgan.tanh_critic_grads(params, x.detach().numpy()), g.flatten(1).numpy(),
                                rtol=1e-5, atol=1e-6)
 
 
 def test_penalty_problem_and_alpha_problem_on_numpy():
-    real, fake, weight = checks_wgan.penalty_cases()[0]
+    real, fake, weight = wgan.penalty_cases()[0]
     alpha = np.random.default_rng(1).uniform(size=(len(real), 1))
     x_hat = alpha * real + (1 - alpha) * fake
-    assert checks_wgan.alpha_problem(x_hat, real, fake) is None
-    assert checks_wgan.alpha_problem(1 - alpha * real - fake, real, fake) is not None
-    g = checks_wgan.tanh_critic_grads(checks_wgan.tanh_critic_params(2), x_hat)
+    assert wgan.alpha_problem(x_hat, real, fake) is None
+    assert wgan.alpha_problem(1 - alpha * real - fake, real, fake) is not None
+    g = wgan.tanh_critic_grads(wgan.tanh_critic_params(2), x_hat)
     n = np.linalg.norm(g, axis=1)
-    assert checks_wgan.penalty_problem(weight * np.mean((n - 1) ** 2), g, weight) is None
-    assert "batch-mean gradient" in checks_wgan.penalty_problem(
+    assert wgan.penalty_problem(weight * np.mean((n - 1) ** 2), g, weight) is None
+    assert "batch-mean gradient" in wgan.penalty_problem(
         weight * (np.linalg.norm(g.mean(0)) - 1) ** 2, g, weight)

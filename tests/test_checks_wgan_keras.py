@@ -1,15 +1,19 @@
-"""gan_course.checks_wgan_keras: each check passes the lesson's solution and names each classic mistake."""
+"""gan_course.checks.wgan (framework="keras") and gan_course.checks.wgan_keras: each check passes the lesson's solution and names each classic mistake."""
 import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (first: safe TensorFlow import order)
 from gan_course import wgan_keras as W
-from gan_course.checks import CheckFailed
-from gan_course.checks_wgan_keras import check_clip_weights, check_critic, check_critic_loss, check_gradient_penalty
+from gan_course.checks import CheckFailed, wgan
+from gan_course.checks.wgan_keras import check_clip_weights, check_critic, check_gradient_penalty
 
 tf = W.tf
 keras = pytest.importorskip("keras")
 ops = keras.ops
+
+
+def check_critic_loss(fn):
+    wgan.check_critic_loss(fn, framework="keras")
 
 
 def _fails(check, fn, *words):

@@ -1,13 +1,14 @@
-"""gan_course.checks_dcgan: each check passes on the solution and names each classic mistake."""
+"""gan_course.checks.convarith and gan_course.checks.dcgan_torch: each check passes on the solution and names each classic mistake."""
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 import gan_course  # noqa: F401  -- first (see gan_course._imports)
-from gan_course import checks_dcgan as C
 from gan_course.checks import CheckFailed
-from gan_course.checks_dcgan import _variant
+from gan_course.checks import convarith as A
+from gan_course.checks import dcgan_torch as C
+from gan_course.checks.convarith import _variant
 from gan_course.dcgan_torch import d_block, g_block, make_generator
 
 
@@ -20,27 +21,27 @@ def _fails(check, fn, *match):
 
 
 def test_conv_output_size():
-    C.check_conv_output_size(lambda n, k, s, p: (n + 2 * p - k) // s + 1)
-    _fails(C.check_conv_output_size, lambda n, k, s, p: (n + 2 * p - k) // s, "forgot the + 1")
-    _fails(C.check_conv_output_size, lambda n, k, s, p: (n + p - k) // s + 1, "BOTH sides")
-    _fails(C.check_conv_output_size, lambda n, k, s, p: (n + 2 * p - k) / s + 1, "floor division")
-    _fails(C.check_conv_output_size, lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1, "Round DOWN")
-    _fails(C.check_conv_output_size, lambda n, k, s, p: (n - 1) * s - 2 * p + k, "transposed convolution's")
-    _fails(C.check_conv_output_size, lambda n, k, s, p: None, "return")
+    A.check_conv_output_size(lambda n, k, s, p: (n + 2 * p - k) // s + 1)
+    _fails(A.check_conv_output_size, lambda n, k, s, p: (n + 2 * p - k) // s, "forgot the + 1")
+    _fails(A.check_conv_output_size, lambda n, k, s, p: (n + p - k) // s + 1, "BOTH sides")
+    _fails(A.check_conv_output_size, lambda n, k, s, p: (n + 2 * p - k) / s + 1, "floor division")
+    _fails(A.check_conv_output_size, lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1, "Round DOWN")
+    _fails(A.check_conv_output_size, lambda n, k, s, p: (n - 1) * s - 2 * p + k, "transposed convolution's")
+    _fails(A.check_conv_output_size, lambda n, k, s, p: None, "return")
 
 
 def test_conv_transpose_output_size():
-    C.check_conv_transpose_output_size(lambda n, k, s, p: (n - 1) * s - 2 * p + k)
-    _fails(C.check_conv_transpose_output_size, lambda n, k, s, p: n * s - 2 * p + k, "(n - 1) * s")
-    _fails(C.check_conv_transpose_output_size, lambda n, k, s, p: (n - 1) * s - p + k, "BOTH sides")
-    _fails(C.check_conv_transpose_output_size, lambda n, k, s, p: (n - 1) * s + 2 * p + k, "REMOVES")
-    _fails(C.check_conv_transpose_output_size, lambda n, k, s, p: (n + 2 * p - k) // s + 1, "convolution's formula")
+    A.check_conv_transpose_output_size(lambda n, k, s, p: (n - 1) * s - 2 * p + k)
+    _fails(A.check_conv_transpose_output_size, lambda n, k, s, p: n * s - 2 * p + k, "(n - 1) * s")
+    _fails(A.check_conv_transpose_output_size, lambda n, k, s, p: (n - 1) * s - p + k, "BOTH sides")
+    _fails(A.check_conv_transpose_output_size, lambda n, k, s, p: (n - 1) * s + 2 * p + k, "REMOVES")
+    _fails(A.check_conv_transpose_output_size, lambda n, k, s, p: (n + 2 * p - k) // s + 1, "convolution's formula")
 
 
 def test_blank_is_named():
     def blank(n, k, s, p):
         raise NotImplementedError
-    _fails(C.check_conv_output_size, blank, "not filled in")
+    _fails(A.check_conv_output_size, blank, "not filled in")
 
 
 def _good(x, w, s, p):
@@ -48,12 +49,12 @@ def _good(x, w, s, p):
 
 
 def test_transposed_conv():
-    C.check_transposed_conv(_good)
-    _fails(C.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, flip=False), "not flipped")
-    _fails(C.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, swap=False), "Swap")
-    _fails(C.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, pad=p), "k - 1 - p zeros on each side")
-    _fails(C.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, pad=w.shape[-1] - 1), "REMOVES")
-    _fails(C.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, zeros=s + 1), "s - 1 zeros")
+    A.check_transposed_conv(_good)
+    _fails(A.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, flip=False), "not flipped")
+    _fails(A.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, swap=False), "Swap")
+    _fails(A.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, pad=p), "k - 1 - p zeros on each side")
+    _fails(A.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, pad=w.shape[-1] - 1), "REMOVES")
+    _fails(A.check_transposed_conv, lambda x, w, s, p: _variant(x, w, s, p, zeros=s + 1), "s - 1 zeros")
 
 
 def test_generator_block():

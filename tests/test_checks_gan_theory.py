@@ -1,4 +1,4 @@
-"""gan_course.checks_theory (lesson 03): each check passes a correct answer and names each common wrong one.
+"""gan_course.checks.gan_theory (lesson 03): each check passes a correct answer and names each common wrong one.
 
 Correct answers come from outside references where there is one: torch's
 binary_cross_entropy_with_logits for the value function and the generator loss,
@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from scipy import special
 
-from gan_course import checks_theory
+from gan_course.checks import gan_theory as checks_theory
 from gan_course.checks import CheckFailed
 
 LN2 = math.log(2)
