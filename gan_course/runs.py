@@ -146,9 +146,10 @@ class Run:
         self._started = time.perf_counter()
         kept_same = self._kept(self.label)
         saved = self.saved_config() if self.path.exists() else None
-        if self.path.exists() and saved != self.config and any(self.path.iterdir()):
-            # another config's run lives here: move it aside, never delete it
-            label = config_label(saved) if isinstance(saved, dict) else "unlabelled-" + time.strftime("%Y%m%d-%H%M%S")
+        if isinstance(saved, dict) and saved != self.config:
+            # another config's run lives here: move it aside, never delete it (a folder without
+            # config.json was not made by a Run, e.g. only seeds.json: it is left as it is)
+            label = config_label(saved)
             self._move(self.path, self._kept(label))
             print(f"runs/{self.name}: the saved run used other settings ({_changes(saved, self.config)}); "
                   f"kept it in runs/{KEPT}/{self.name}/{label}/ -- switch back and it is reloaded.")

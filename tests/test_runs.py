@@ -45,6 +45,13 @@ def test_other_config_is_kept_and_reloaded_when_switched_back(root, capsys):
     assert sorted(p.name for p in (root / "_kept" / "lesson").iterdir()) == [back.label]
 
 
+def test_a_folder_without_config_is_left_alone(root):
+    (root / "lesson").mkdir()
+    (root / "lesson" / "seeds.json").write_text("{}")  # written by the seeds tool, not by a Run
+    run = Run("lesson", config={"epochs": 2}, root=root)
+    assert run.file("seeds.json").exists() and not (root / "_kept").exists()
+
+
 def test_force_deletes_only_this_configs_run(root):
     a = Run("lesson", config={"epochs": 2}, root=root)
     a.save_metrics(finished=True)
@@ -76,7 +83,12 @@ def test_nothing_outside_the_runs_root_can_be_removed(tmp_path, monkeypatch):
         with pytest.raises(ValueError):
             Run(name, root=runs, force=True)
     (runs / "link").symlink_to(outside, target_is_directory=True)  # a run folder that is a link to elsewhere
-    Run("link", root=runs, force=True)  # its contents have no config: the link is moved aside, nothing deleted
+    (outside / "config.json").write_text('{"old": 1}')
+    Run("link", root=runs)  # another config: the link is moved aside, nothing deleted
+    assert (runs / "_kept" / "link" / config_label({"old": 1})).is_symlink()
+    (runs / "link2").symlink_to(outside, target_is_directory=True)
+    Run("link2", config={"old": 1}, root=runs, force=True)  # this run's own folder is a link: only the link goes
+    assert not (runs / "link2").is_symlink() and (runs / "link2").is_dir()
     kept_x = runs / "_kept" / "x" / config_label({"a": 1})
     kept_x.parent.mkdir(parents=True)
     kept_x.symlink_to(outside, target_is_directory=True)
