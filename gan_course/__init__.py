@@ -10,9 +10,11 @@ PyTorch and TensorFlow safe (see ``gan_course._imports``).
 * ``gan_course.env``       seeding, device choice, quick/full budgets, offline flag, ``doctor()``
 * ``gan_course.runs``      run folders: checkpoints, samples, metrics; resume and reload
 * ``gan_course.checks``    the checks that exercise notebooks call after each blank
+* ``gan_course.tools``     lecturer tools (exercise generator, notebook re-execution, export)
 * ``gan_course.quiz``      the quiz at the end of each lesson
 
-Nothing here imports torch or TensorFlow until a function needs it.
+Nothing here imports torch or TensorFlow until a function needs it; the Keras lessons get TensorFlow
+with ``tf = gan_course.tensorflow()`` (``import tensorflow as tf`` minus its C++ start-up notices).
 """
 import os as _os
 
@@ -24,7 +26,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _imports.install()
 
 if _os.environ.get("GAN_COURSE_TEXT_PROGRESS") == "1":
-    # Set by ``python -m gan_course.notebooks`` while it executes a lesson to commit it:
+    # Set by ``python -m gan_course.tools.notebooks`` while it executes a lesson to commit it:
     # a saved notebook keeps no widget state, so a widget progress bar would be shown
     # frozen at its first frame; a text bar is saved as its final line instead.
     import tqdm.auto as _tqdm_auto
@@ -32,10 +34,11 @@ if _os.environ.get("GAN_COURSE_TEXT_PROGRESS") == "1":
 
     _tqdm_auto.tqdm, _tqdm_auto.trange = _tqdm_std.tqdm, _tqdm_std.trange
 
+from ._imports import tensorflow  # noqa: E402
 from .env import budget, device, doctor, is_quick, seed_everything  # noqa: E402
 
 __version__ = "0.2.0"
-__all__ = ["budget", "device", "doctor", "is_quick", "seed_everything", "__version__"]
+__all__ = ["budget", "device", "doctor", "is_quick", "seed_everything", "tensorflow", "__version__"]
 
 
 def __getattr__(name):

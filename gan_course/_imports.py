@@ -87,8 +87,8 @@ def tensorflow(quiet: bool = True):
 
     ``quiet`` hides the C++ start-up notices TensorFlow writes straight to file
     descriptor 2 (oneDNN, "could not find cuda drivers"), which would otherwise
-    land in a notebook's output; Python errors still show.
-    Example: ``tf = gan_course._imports.tensorflow()``.
+    land in a notebook's output; Python errors still show. Public as ``gan_course.tensorflow``.
+    Example: ``tf = gan_course.tensorflow()``.
     """
     install()
     if not quiet or "tensorflow" in sys.modules:

@@ -1,4 +1,4 @@
-"""gan_course.exercises: the generator on a synthetic lesson, then the rules for the real ones.
+"""gan_course.tools.exercises: the generator on a synthetic lesson, then the rules for the real ones.
 
 Synthetic lesson (in tmp_path): blanks keep their indentation, hidden tests go,
 outputs are cleared, a banner is added, output is byte-identical on re-run, an
@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gan_course.exercises import PLACEHOLDER, blank_code, blank_markdown, exercise_notebook, generate, main
+from gan_course.tools.exercises import PLACEHOLDER, blank_code, blank_markdown, exercise_notebook, generate, main
 
 jupytext = pytest.importorskip("jupytext")
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +139,7 @@ def test_generator_writes_a_paired_exercise(lesson):
     nb = nbformat.read(ipynb, as_version=4)
     banner = nb.cells[0]
     assert banner.source.startswith("# Exercises: Demo lesson\n\nExercise version of *Demo lesson*, generated from "
-                                    "`notebooks/01_demo.md` by `python -m gan_course.exercises`")
+                                    "`notebooks/01_demo.md` by `python -m gan_course.tools.exercises`")
     assert "Work on a copy" in banner.source and len(banner.metadata.gan_course.generated_sha256) == 64
     assert nb.cells[1].source.startswith("# Demo lesson")
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -216,9 +216,11 @@ def test_blanking_that_breaks_python_is_reported(lesson):
 
 
 def test_command_line(lesson, capsys):
-    run = subprocess.run([sys.executable, "-m", "gan_course.exercises", "--check", "--notebooks", str(lesson.parent)],
-                         capture_output=True, text=True)
-    assert run.returncode == 1 and "01_demo.md (missing)" in run.stdout
+    for command in ("gan_course.tools.exercises", "gan_course.exercises"):  # the old name: one more release
+        run = subprocess.run([sys.executable, "-m", command, "--check", "--notebooks", str(lesson.parent)],
+                             capture_output=True, text=True)
+        assert run.returncode == 1 and "01_demo.md (missing)" in run.stdout
+        assert ("is now `python -m gan_course.tools.exercises`" in run.stderr) == (command == "gan_course.exercises")
     where = ["--notebooks", str(lesson.parent)]
     assert main(["01", *where]) == 0 and main(["--check", *where]) == 0
     assert main(["01_demo", "--force", *where]) == 0

@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from gan_course.notebooks import final_lines
+from gan_course.tools.notebooks import final_lines
 
 
 def test_final_lines_keeps_each_lines_last_redraw():
@@ -30,13 +30,13 @@ def test_coalesce_streams_joins_a_bars_redraws_into_one_output():
             nbformat.v4.new_output("stream", name="stderr", text="\rbar: 100%| 3/3"),
             nbformat.v4.new_output("stream", name="stderr", text="\n"),
             nbformat.v4.new_output("stream", name="stdout", text="result 42\n")]
-    merged = __import__("gan_course.notebooks", fromlist=["x"]).coalesce_streams(outs)
+    merged = __import__("gan_course.tools.notebooks", fromlist=["x"]).coalesce_streams(outs)
     assert [(o["name"], o["text"]) for o in merged] == [("stderr", "bar: 100%| 3/3\n"), ("stdout", "result 42\n")]
 
 
 def test_keep_cell_ids_reuses_ids_of_unchanged_cells():
     import nbformat
-    from gan_course.notebooks import keep_cell_ids
+    from gan_course.tools.notebooks import keep_cell_ids
     old = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("x = 1"),
                                           nbformat.v4.new_code_cell("y = 2")])
     new = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("x = 10"),
@@ -44,3 +44,9 @@ def test_keep_cell_ids_reuses_ids_of_unchanged_cells():
     before = new.cells[1].id
     keep_cell_ids(new, old)
     assert [c.id for c in new.cells] == [old.cells[0].id, before, old.cells[2].id]
+
+
+def test_the_old_module_name_still_runs_with_a_note():
+    out = subprocess.run([sys.executable, "-m", "gan_course.notebooks", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "python -m gan_course.tools.notebooks" in out.stdout
+    assert "is now `python -m gan_course.tools.notebooks`" in out.stderr
