@@ -34,6 +34,7 @@ SLOW = (
     "test_wgan_keras.py::test_compiled_train_steps",
     "test_notebook_tool.py::",
     "test_scale.py::",                      # torchrun / MirroredStrategy processes
+    "test_seeds.py::test_command_line",     # two quick trainings of lesson 04
 )
 NOTEBOOKS = (
     "test_exercises.py::test_untouched_exercise_fails_at_a_blank",  # executes every exercise notebook

@@ -10,5 +10,8 @@ Each is run as ``python -m gan_course.tools.<name>``:
 - ``export`` -- writes the ``#@save gan_course.<module>`` cells of the
   lessons into the package (``--check`` fails when a module has drifted).
 
+- ``seeds`` -- reruns a lesson's training with several seeds and writes mean ± sd
+  of its metrics to ``runs/<lesson>/seeds.json`` (a benchmark, not a test).
+
 Other tools (a grader, an HTML reading copy) live here too.
 """
