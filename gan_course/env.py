@@ -26,7 +26,7 @@ import platform
 import random
 import sys
 
-__all__ = ["is_quick", "is_offline", "budget", "seed_everything", "device", "doctor", "environment_report",
+__all__ = ["is_quick", "is_offline", "budget", "has_gpu", "seed_everything", "device", "doctor", "environment_report",
            "data_home"]
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -48,12 +48,41 @@ def is_offline() -> bool:
     return os.environ.get("GAN_COURSE_OFFLINE", "").strip().lower() in _TRUE
 
 
-def budget(quick, full):
-    """Return ``quick`` in quick mode (``GAN_COURSE_QUICK=1``) and ``full`` otherwise.
+_MISSING = object()
 
-    Example: ``num_epochs = budget(quick=1, full=30)``.
+
+def budget(quick, full, gpu=_MISSING):
+    """Return ``quick`` in quick mode (``GAN_COURSE_QUICK=1``), ``gpu`` in full mode when a GPU is
+    there (if given), and ``full`` otherwise.
+
+    Example: ``num_epochs = budget(quick=1, full=30, gpu=100)``.
     """
-    return quick if is_quick() else full
+    if is_quick():
+        return quick
+    if gpu is not _MISSING and has_gpu():
+        return gpu
+    return full
+
+
+def has_gpu() -> bool:
+    """True when a CUDA (or Apple MPS) GPU can be used by the framework the lesson uses.
+
+    Asks torch or TensorFlow, whichever the lesson has already imported (else whichever is
+    installed); ``GAN_COURSE_DEVICE=cpu`` says no. Example: ``has_gpu()`` -> ``False`` on a laptop CPU.
+    """
+    choice = os.environ.get("GAN_COURSE_DEVICE", "").strip().lower()
+    if choice:
+        return not choice.startswith("cpu")
+    if "torch" in sys.modules or ("tensorflow" not in sys.modules and importlib.util.find_spec("torch")):
+        import torch
+
+        mps = getattr(torch.backends, "mps", None)
+        return bool(torch.cuda.is_available() or (mps is not None and mps.is_available()))
+    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow"):
+        from . import _imports
+
+        return bool(_imports.tensorflow().config.list_physical_devices("GPU"))
+    return False
 
 
 def data_home() -> str:

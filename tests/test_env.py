@@ -77,3 +77,18 @@ def test_old_module_name_still_works_for_one_release():
         old = importlib.import_module("gan_course.run")
     assert old.budget is run.budget and old.seed_everything is run.seed_everything
     assert old.QUICK == run.is_quick()
+
+
+def test_budget_picks_the_gpu_budget_only_on_a_gpu(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_QUICK", "0")
+    monkeypatch.setenv("GAN_COURSE_DEVICE", "cuda")
+    assert run.has_gpu() and run.budget(quick=1, full=30, gpu=100) == 100
+    monkeypatch.setenv("GAN_COURSE_DEVICE", "cpu")
+    assert not run.has_gpu() and run.budget(quick=1, full=30, gpu=100) == 30
+    assert run.budget(quick=1, full=30) == 30
+    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
+    monkeypatch.setenv("GAN_COURSE_DEVICE", "cuda")
+    assert run.budget(quick=1, full=30, gpu=100) == 1
+    monkeypatch.delenv("GAN_COURSE_DEVICE")
+    torch = pytest.importorskip("torch")
+    assert run.has_gpu() == torch.cuda.is_available() or run.has_gpu()
