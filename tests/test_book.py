@@ -368,6 +368,7 @@ def test_book_builds_offline_without_warnings(site):
     assert len(slugs) == len(set(slugs)), f"two pages share one URL: {sorted(slugs)}"
 
 
+@pytest.mark.slow  # uses the site built by myst
 def test_lesson_pages_show_every_output_of_their_notebook(site):
     """Figures, GIFs, printed numbers, quizzes and widget figures: page == notebook, output for output."""
     lessons, _ = _expected_pages()
@@ -401,6 +402,7 @@ def test_lesson_pages_show_every_output_of_their_notebook(site):
     assert not failures, "\n".join(failures) + "\n\nAll lessons:\n" + "\n".join(report)
 
 
+@pytest.mark.slow  # uses the site built by myst
 def test_quizzes_and_widget_figures_are_on_their_pages(site):
     """Every lesson page ends with its quiz, answers folded; lessons 01 and 07 show their widgets' figures."""
     lessons, _ = _expected_pages()
@@ -423,6 +425,7 @@ def test_quizzes_and_widget_figures_are_on_their_pages(site):
         assert not missing, f"{lesson}: the page lacks the static figure of {len(missing)} widget(s)"
 
 
+@pytest.mark.slow  # uses the site built by myst
 def test_links_to_lessons_open_their_pages(site):
     """A link to a lesson's .md source would download code without outputs: link the .ipynb (the page)."""
     bad = []
