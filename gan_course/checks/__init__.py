@@ -1,18 +1,23 @@
 """Exercise checks: after each blank, a check cell runs the student's function and names the mistake.
 
-Each lesson's checks live in a module named after the ``gan_course`` module they check:
+Each lesson's checks live in a module named after the ``gan_course`` module they check
+(``checks.X`` below is ``gan_course.checks.X``; ``_torch`` / ``_keras``: the two twins):
 
-| lesson | notebook(s)                       | model module                        | checks module                                           |
-|--------|-----------------------------------|-------------------------------------|---------------------------------------------------------|
-| 00     | welcome                           | ``gan_course.data``                 | ``checks.data``                                         |
-| 01     | information_theory                | ``gan_course.info``                 | ``checks.info``                                         |
-| 02     | autoencoders_vae (_pytorch/_keras)| ``vae_torch`` / ``vae_keras``       | ``checks.vae`` (``framework=``)                         |
-| 03     | gan_theory                        | ``gan_course.gan_theory``           | ``checks.gan_theory``                                   |
-| 04     | vanilla_gan (_pytorch/_keras)     | ``gan_torch`` / ``gan_keras``       | ``checks.gan`` (``framework=``)                         |
-| 05     | conditional_gan (_pytorch/_keras) | ``cgan_torch`` / ``cgan_keras``     | ``checks.cgan`` (``framework=``)                        |
-| 06     | dcgan (_pytorch/_keras)           | ``convarith``; ``dcgan_torch`` / ``dcgan_keras`` | ``checks.convarith``; ``checks.dcgan_torch`` / ``checks.dcgan_keras`` |
-| 07     | training_pathologies              | ``modes``, ``fdiv`` (no single one) | ``checks.pathologies`` (named after the lesson)         |
-| 08     | wgan (_pytorch/_keras)            | ``wgan_torch`` / ``wgan_keras``     | ``checks.wgan`` (``framework=``); ``checks.wgan_torch`` / ``checks.wgan_keras`` |
+======  ====================  ===================================  ===========================================
+lesson  notebook              model module(s), ``gan_course.``     checks module(s)
+======  ====================  ===================================  ===========================================
+00      welcome               ``data``                             ``checks.data``
+01      information_theory    ``info``                             ``checks.info``
+02      autoencoders_vae      ``vae_torch``, ``vae_keras``         ``checks.vae`` (``framework=``)
+03      gan_theory            ``gan_theory``                       ``checks.gan_theory``
+04      vanilla_gan           ``gan_torch``, ``gan_keras``         ``checks.gan`` (``framework=``)
+05      conditional_gan       ``cgan_torch``, ``cgan_keras``       ``checks.cgan`` (``framework=``)
+06      dcgan                 ``convarith``                        ``checks.convarith``
+                              ``dcgan_torch``, ``dcgan_keras``     ``checks.dcgan_torch``, ``checks.dcgan_keras``
+07      training_pathologies  ``modes``, ``fdiv`` (no single one)  ``checks.pathologies`` (the lesson's name)
+08      wgan                  ``wgan_torch``, ``wgan_keras``       ``checks.wgan`` (``framework=``),
+                                                                   ``checks.wgan_torch``, ``checks.wgan_keras``
+======  ====================  ===================================  ===========================================
 
 One rule for the two frameworks: a check written once for both twins takes ``framework="torch"`` or
 ``framework="keras"`` (required; nothing is guessed); a check that needs a framework's layers or tapes

@@ -3,7 +3,8 @@ and ``gan_course.cgan_keras``. The conditioned inputs, the conditional discrimin
 chosen digit.
 
 Both twins use the same checks; ``framework="torch"`` or ``framework="keras"`` says which tensors to feed
-the student's function (left out, a hint asks for it). torch and TensorFlow are imported only inside the check that needs them.
+the student's function (left out, a hint asks for it). torch and TensorFlow are imported only inside the
+check that needs them.
 
 * ``check_condition(fn, framework)``: ``condition(x, labels, num_classes)`` flattens x and appends one-hot
   labels; names labels appended as numbers (not one-hot), a fixed 10 instead of ``num_classes``, the

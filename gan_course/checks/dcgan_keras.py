@@ -224,7 +224,8 @@ def check_generator(G, z_dim=100, image_size=32, channels=3) -> None:
     y = np.asarray(call_student(name, lambda: G(z, training=False)))
     want = (8, image_size, image_size, channels)
     if y.shape != want:
-        raise CheckFailed(name, f"The generator should return {want} for z of shape (8, {z_dim}); it returns {y.shape}.")
+        raise CheckFailed(name, f"The generator should return {want} for z of shape (8, {z_dim}); "
+                                f"it returns {y.shape}.")
     skip = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Dropout, keras.layers.Identity)
     kinds = [k for ly in layers if not isinstance(ly, skip) for k in _kind(ly)]
     last = kinds[-1] if kinds else None
