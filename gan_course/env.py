@@ -19,8 +19,6 @@ learner never needs the other.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import platform
 import random
@@ -73,14 +71,14 @@ def has_gpu() -> bool:
     choice = os.environ.get("GAN_COURSE_DEVICE", "").strip().lower()
     if choice:
         return not choice.startswith("cpu")
-    if "torch" in sys.modules or ("tensorflow" not in sys.modules and importlib.util.find_spec("torch")):
+    from . import _imports
+
+    if "torch" in sys.modules or ("tensorflow" not in sys.modules and _imports.installed("torch")):
         import torch
 
         mps = getattr(torch.backends, "mps", None)
         return bool(torch.cuda.is_available() or (mps is not None and mps.is_available()))
-    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow"):
-        from . import _imports
-
+    if "tensorflow" in sys.modules or _imports.installed("tensorflow"):
         return bool(_imports.tensorflow().config.list_physical_devices("GPU"))
     return False
 
@@ -184,14 +182,14 @@ def environment_report(frameworks: bool = True) -> dict:
             "gan-course", "numpy", "scipy", "matplotlib", "ipywidgets", "mlxtend",
             "scikit-image", "torch", "torchvision", "tensorflow", "keras", "jupyterlab", "jupytext")},
     }
-    if frameworks and importlib.util.find_spec("torch") is not None:
+    from . import _imports
+
+    if frameworks and _imports.installed("torch"):
         import torch
 
         report["torch_device"] = str(device())
         report["cuda_devices"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    if frameworks and importlib.util.find_spec("tensorflow") is not None:
-        from . import _imports
-
+    if frameworks and _imports.installed("tensorflow"):
         tf = _imports.tensorflow()
         report["tf_devices"] = [d.name for d in tf.config.list_physical_devices()]
     return report

@@ -6,6 +6,8 @@ non-interactive backend.
 import os
 import pathlib
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 os.environ.setdefault("GAN_COURSE_QUICK", "1")
@@ -35,6 +37,7 @@ SLOW = (
     "test_notebook_tool.py::",
     "test_scale.py::",                      # torchrun / MirroredStrategy processes
     "test_seeds.py::test_command_line",     # two quick trainings of lesson 04
+    "test_frameworks.py::test_each_lesson", # every lesson's import cells in a kernel
 )
 NOTEBOOKS = (
     "test_exercises.py::test_untouched_exercise_fails_at_a_blank",  # executes every exercise notebook
@@ -45,8 +48,6 @@ NOTEBOOKS = (
 
 
 def pytest_collection_modifyitems(config, items):
-    import pytest
-
     for item in items:
         nodeid = item.nodeid.replace("\\", "/")
         where = nodeid.rsplit("/", 1)[-1]
@@ -56,3 +57,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
+
+
+# ---- install paths -----------------------------------------------------------------------------
+# Each lesson notebook runs with the framework it does not need hidden (GAN_COURSE_HIDE, see
+# gan_course._imports): PyTorch lessons as on a PyTorch-only install, Keras and framework-free lessons
+# as on a Keras-only install. The kernel of a notebook starts when its first cell is set up and
+# inherits this environment.
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    import _lessons
+
+    path = str(getattr(item, "path", getattr(item, "fspath", "")))
+    if path.endswith(".ipynb"):
+        os.environ["GAN_COURSE_HIDE"] = _lessons.hide_for(pathlib.Path(path).stem)
+    else:
+        os.environ.pop("GAN_COURSE_HIDE", None)
+
