@@ -120,7 +120,7 @@ def test_reads_the_cache(home, capsys, monkeypatch):
 
 
 def test_a_download_writes_the_cache_and_is_not_repeated(home, capsys, monkeypatch):
-    if data.importlib.util.find_spec("torchvision") is None:
+    if not data._imports.installed("torchvision"):
         pytest.skip("torchvision not installed")
     calls = []
     monkeypatch.setattr(data, "_download_torchvision", lambda folder: calls.append(folder) or _fake_arrays())
