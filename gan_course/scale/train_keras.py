@@ -57,7 +57,14 @@ def make_strategy(args, parser):
     tf = _imports.tensorflow()
     if args.logical_cpus:
         cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * args.logical_cpus)
+        wanted = [tf.config.LogicalDeviceConfiguration()] * args.logical_cpus
+        current = tf.config.get_logical_device_configuration(cpu)
+        if current is None or len(current) != args.logical_cpus:  # (a second main() in one process: already set)
+            try:
+                tf.config.set_logical_device_configuration(cpu, wanted)
+            except RuntimeError:
+                parser.error(f"--logical-cpus {args.logical_cpus}: TensorFlow's devices were already set up in this "
+                             f"process ({len(current or [1])} CPU device(s)); start a new process.")
     gpus = tf.config.list_logical_devices("GPU")
     devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
     kind = args.strategy
@@ -269,6 +276,9 @@ def main(argv=None) -> int:
     if tmp_dir is not None:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     if not chief:
+        return 0
+    if step == start_step:  # a finished run, relaunched: keep what it measured
+        print(f"nothing to train: the run reached step {step} of {total} before; metrics.json and samples kept.")
         return 0
     z = tf.random.stateless_normal((args.n_samples, args.z_dim), seed=(args.seed, 2))
     samples = np.concatenate([G(z[i:i + 256], training=False).numpy().astype(np.float32)

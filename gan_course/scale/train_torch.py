@@ -118,7 +118,12 @@ def setup(args, parser):
         parser.error("--simulate-failure needs torchrun (it kills a worker on torchrun's first attempt only, "
                      "and torchrun --max-restarts relaunches it): torchrun --nproc_per_node=2 --max-restarts=1 ...")
     if world > 1:
-        dist.init_process_group(backend)
+        # torchrun's store outlives a restart; keys of the dead attempt (a dead worker's address) must not be read
+        # by the next one, so each attempt works under its own prefix (older torch did this itself)
+        store, rank, world = next(dist.rendezvous("env://", rank, world))
+        attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+        dist.init_process_group(backend, store=dist.PrefixStore(f"gan_course_attempt_{attempt}", store), rank=rank,
+                                world_size=world)
     return dict(rank=rank, local_rank=local_rank, world=world, device=device, backend=backend)
 
 
@@ -153,12 +158,13 @@ class _Clock:
 
 
 def _counting_hook(counter):
-    """A DDP communication hook: the default all-reduce, counting the bytes it sends into counter[0]."""
+    """A DDP communication hook: the default all-reduce, counting its bytes into counter[0], its calls into counter[1]."""
     from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
 
     def hook(state, bucket):
         buf = bucket.buffer()
         counter[0] += buf.numel() * buf.element_size()
+        counter[1] += 1
         return allreduce_hook(state, bucket)
 
     return hook
@@ -228,7 +234,7 @@ def train(args, ctx) -> None:
             obj.load_state_dict(ckpt[key])
         step, seconds, history = int(ckpt["step"]), float(ckpt["seconds"]), list(ckpt["history"].unbind(0))
     G_net, D_net = G, D                                          # the plain networks, for checkpoints and samples
-    bytes_sent = [0]
+    bytes_sent = [0, 0]                                          # gradient bytes all-reduced, all-reduce calls
     if world > 1:  # broadcast_buffers=False: BatchNorm buffers are kept in step by SyncBatchNorm (or stay per worker)
         kw = dict(device_ids=[device.index] if device.type == "cuda" else None)
         kw["forward_sync_buffers" if "forward_sync_buffers" in inspect.signature(DDP).parameters
@@ -330,6 +336,9 @@ def train(args, ctx) -> None:
     seconds += clock.seconds
     if not main_rank:
         return
+    if step == start_step:  # a finished run, relaunched: keep what it measured
+        print(f"nothing to train: the run reached step {step} of {total} before; metrics.json and samples kept.")
+        return
 
     # rank 0: samples, coverage, metrics
     G_net.eval()
@@ -350,7 +359,8 @@ def train(args, ctx) -> None:
         seconds=seconds, restarts=restarts, steps_timed=steady.steps, seconds_timed=steady.seconds,
         images_per_second=ips, images_per_second_per_worker=None if ips is None else ips / world,
         seconds_per_epoch=None if ips is None else steps_per_epoch * args.global_batch_size / ips,
-        allreduce_bytes_per_step=(bytes_sent[0] / (step - start_step)) if world > 1 and step > start_step else 0,
+        allreduce_bytes_per_step=bytes_sent[0] / (step - start_step) if world > 1 else 0,
+        allreduce_calls_per_step=bytes_sent[1] / (step - start_step) if world > 1 else 0,
         params=n_params, **{k: float(v) for k, v in zip(["d_loss", "g_loss", "d_real", "d_fake"],
                                                         hist[-1] if len(hist) else [math.nan] * 4)}, **out)
     cov = m.get("coverage")
