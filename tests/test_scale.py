@@ -199,6 +199,7 @@ def test_ring_allreduce_cost_model():
     assert ring_allreduce_bytes(100e6, 10**6) == pytest.approx(200e6, rel=1e-5)  # never more than 2x the buffer
     assert ring_allreduce_seconds(100e6, 8, 175e9) == pytest.approx(1e-3)
     assert ring_allreduce_seconds(0, 8, 1e9, latency=1e-5, messages=3) == pytest.approx(3 * 14 * 1e-5)
+    assert ring_allreduce_seconds(0, 64, 1e9, latency=1e-5, algorithm="tree") == pytest.approx(12 * 1e-5)
     assert projected_step_seconds(5e-3, 100e6, 8, 175e9) == pytest.approx(6e-3)
     assert projected_step_seconds(5e-3, 100e6, 8, 175e9, overlap=1.0) == pytest.approx(5e-3)
 
@@ -228,3 +229,32 @@ def test_cpu_sync_batchnorm_is_batchnorm_in_one_process():
     assert not any(type(m) is nn.BatchNorm2d for m in D_sync.modules())
     x = torch.randn(6, 3, 16, 16)
     assert torch.equal(D(x), D_sync(x))
+
+
+def test_amp_step_without_autocast_and_scaling_is_lesson_04s_step():
+    """On a CPU autocast("cuda") and disabled GradScalers do nothing: the AMP step must then be train_step exactly."""
+    import copy
+    import warnings
+
+    import torch
+
+    from gan_course import dcgan_torch
+    from gan_course.gan_torch import train_step
+    from gan_course.scale.train_torch import amp_train_step
+
+    if torch.cuda.is_available():
+        pytest.skip("on a GPU autocast is real; this compares the control flow on a CPU")
+    torch.manual_seed(0)
+    G = dcgan_torch.make_generator(100, 16, 8).apply(dcgan_torch.init_weights)
+    D = dcgan_torch.make_discriminator(16, 8).apply(dcgan_torch.init_weights)
+    G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
+    opts = [torch.optim.Adam(n.parameters(), lr=2e-4, betas=(0.5, 0.999)) for n in (G, D, G2, D2)]
+    real, z = torch.rand(8, 3, 16, 16) * 2 - 1, torch.randn(8, 100)
+    scalers = [torch.amp.GradScaler("cuda", enabled=False) for _ in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                       # "CUDA is not available, disabling autocast"
+        a = amp_train_step(real, z, G2, D2, opts[2], opts[3], *scalers)
+    b = train_step(real, z, G, D, opts[0], opts[1])
+    assert torch.equal(a, b)
+    for n1, n2 in ((G, G2), (D, D2)):
+        assert all(torch.equal(p, q) for p, q in zip(n1.parameters(), n2.parameters()))

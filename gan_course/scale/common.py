@@ -253,24 +253,29 @@ def ring_allreduce_bytes(n_bytes: float, workers: int) -> float:
 
 
 def ring_allreduce_seconds(n_bytes: float, workers: int, bandwidth: float, latency: float = 0.0,
-                           messages: int = 1) -> float:
-    """Time of ring all-reduces moving ``n_bytes`` in all, in ``messages`` separate calls: bandwidth term
-    2 (N - 1) / N x n_bytes / bandwidth (bytes/s per link), plus 2 (N - 1) x latency per call.
+                           messages: int = 1, algorithm: str = "ring") -> float:
+    """Time of all-reduces moving ``n_bytes`` in all, in ``messages`` separate calls: bandwidth term
+    2 (N - 1) / N x n_bytes / bandwidth (bytes/s per link), plus a latency per sequential step of each call:
+    2 (N - 1) steps for a ring, 2 ceil(log2 N) for a tree (what NCCL switches to for many workers; its bandwidth
+    term is about the ring's).
 
-    Example: ``ring_allreduce_seconds(36e6, 8, 100e9, 5e-6, messages=3)`` -> about 0.00067 s.
+    Example: ``ring_allreduce_seconds(36e6, 8, 100e9, 5e-6, messages=3)`` -> about 0.00084 s.
     """
     if workers <= 1:
         return 0.0
-    return ring_allreduce_bytes(n_bytes, workers) / bandwidth + messages * 2 * (workers - 1) * latency
+    steps = {"ring": 2 * (workers - 1), "tree": 2 * math.ceil(math.log2(workers))}
+    if algorithm not in steps:
+        raise ValueError(f"algorithm must be 'ring' or 'tree'; got {algorithm!r}.")
+    return ring_allreduce_bytes(n_bytes, workers) / bandwidth + messages * steps[algorithm] * latency
 
 
 def projected_step_seconds(compute_s: float, n_bytes: float, workers: int, bandwidth: float, latency: float = 0.0,
-                           messages: int = 1, overlap: float = 0.0) -> float:
+                           messages: int = 1, overlap: float = 0.0, algorithm: str = "ring") -> float:
     """PROJECTED time of one data-parallel step with the per-worker batch fixed (weak scaling): the measured
     compute time plus the part of the all-reduce time not hidden behind it (``overlap`` 0 = none hidden,
     1 = hidden as far as the compute lasts).
 
-    Example: ``projected_step_seconds(7.7e-3, 36e6, 64, 12.5e9, 10e-6, 3)`` -> about 0.0165 s.
+    Example: ``projected_step_seconds(7.7e-3, 36e6, 64, 12.5e9, 10e-6, 3)`` -> about 0.0171 s.
     """
-    comm = ring_allreduce_seconds(n_bytes, workers, bandwidth, latency, messages)
+    comm = ring_allreduce_seconds(n_bytes, workers, bandwidth, latency, messages, algorithm)
     return compute_s + comm - overlap * min(comm, compute_s)

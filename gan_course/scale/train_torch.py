@@ -122,8 +122,10 @@ def setup(args, parser):
         # by the next one, so each attempt works under its own prefix (older torch did this itself)
         store, rank, world = next(dist.rendezvous("env://", rank, world))
         attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+        kw = {"device_id": device} if use_cuda and "device_id" in inspect.signature(dist.init_process_group).parameters \
+            else {}                                              # nccl: bind this process to its GPU up front
         dist.init_process_group(backend, store=dist.PrefixStore(f"gan_course_attempt_{attempt}", store), rank=rank,
-                                world_size=world)
+                                world_size=world, **kw)
     return dict(rank=rank, local_rank=local_rank, world=world, device=device, backend=backend)
 
 
