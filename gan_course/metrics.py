@@ -113,15 +113,18 @@ def _subset_sums(x, y, sx, sy, d, same):
 
 def kid(real, fake, n_subsets: int = 100, subset_size: int | None = None, seed: int = 0) -> dict:
     """Kernel Inception Distance on the given features: unbiased MMD^2, kernel (x.y/D + 1)^3, averaged over
-    ``n_subsets`` random subsets of ``subset_size`` (default min(1000, N, M)) real and fake samples.
+    ``n_subsets`` random subsets of ``subset_size`` real and of ``subset_size`` fake samples.
 
-    Returns ``dict(kid, sd, se, n_subsets, subset_size)``: ``sd`` over subsets (what torchmetrics reports);
-    ``se`` ~ sd / sqrt(min(N, M) // subset_size), the standard error of the mean (subsets overlap, so
-    dividing by sqrt(n_subsets) would overstate the precision). Example: ``kid(f_real, f_fake)["kid"]`` -> 0.004.
+    Default ``subset_size``: min(1000, N // 2, M // 2). Returns ``dict(kid, sd, se, n_subsets, subset_size)``:
+    ``sd`` over subsets (what torchmetrics reports); ``se`` = sd * sqrt(subset_size / min(N, M)), the standard
+    error of the estimate from all the data (its variance shrinks like 1/size; conservative when the two
+    distributions are equal, where it shrinks faster). Subsets overlap, so sd / sqrt(n_subsets) would
+    overstate the precision. ``se`` is nan when a subset holds more than half the samples (the subsets
+    are then too alike to tell). Example: ``kid(f_real, f_fake)["kid"]`` -> 0.004.
     """
     a, b = _pair(real, fake)
     n_max = min(len(a), len(b))
-    m = min(1000, n_max) if subset_size is None else subset_size
+    m = max(2, min(1000, n_max // 2)) if subset_size is None else subset_size
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 2 <= m <= n_max:
         raise ValueError(f"subset_size must be a whole number in 2..{n_max} (the smaller set's size); got {m!r}.")
     if isinstance(n_subsets, bool) or not isinstance(n_subsets, (int, np.integer)) or n_subsets < 1:
@@ -136,7 +139,8 @@ def kid(real, fake, n_subsets: int = 100, subset_size: int | None = None, seed: 
     xy = _subset_sums(a, b, sa, sb, d, False)
     values = (xx + yy) / (m * (m - 1)) - 2 * xy / m ** 2                  # (n_subsets,)
     sd = float(values.std()) if n_subsets > 1 else float("nan")
-    return {"kid": float(values.mean()), "sd": sd, "se": sd / np.sqrt(max(1, n_max // m)),
+    se = sd * np.sqrt(m / n_max) if 2 * m <= n_max else float("nan")
+    return {"kid": float(values.mean()), "sd": sd, "se": float(se),
             "n_subsets": int(n_subsets), "subset_size": int(m)}
 
 
@@ -241,13 +245,14 @@ def class_coverage(probs, expected=None, factor: float = 2.0) -> dict:
     return _coverage(labels, n_classes, reference=expected, factor=factor)
 
 
-def memorisation(samples, train, heldout, quantile: float = 0.01) -> dict:
+def memorisation(samples, train, heldout, quantile: float = 0.01, heldout_nn=None) -> dict:
     """Do samples sit closer to the training images than unseen real images do? (pixel distances)
 
     For each sample and each held-out real image: the Euclidean distance to its nearest training image.
     ``fraction``: share of samples nearer than the ``quantile`` of held-out distances (~``quantile`` for
     a generator that does not copy, 1.0 for one that returns training images); ``median_ratio``: median
     sample distance / median held-out distance (< 1: suspiciously close); ``copies``: share within 0.01.
+    ``heldout_nn``: the held-out distances when already computed (a result's ``"heldout_nn"``): half the work.
     Example: ``memorisation(x_train[:100], x_train, x_test)["fraction"]`` -> 1.0.
     """
     s, t, h = (_features(np.reshape(np.asarray(v, np.float32), (len(v), -1)), name, 1)
@@ -263,7 +268,10 @@ def memorisation(samples, train, heldout, quantile: float = 0.01) -> dict:
         x = x.astype(np.float32)
         return np.sqrt(np.concatenate([_sqdist(x[i:i + _BLOCK], t32).min(1) for i in range(0, len(x), _BLOCK)]))
 
-    ds, dh = nearest(s), nearest(h)
+    ds = nearest(s)
+    dh = nearest(h) if heldout_nn is None else np.asarray(heldout_nn, np.float64)
+    if dh.shape != (len(h),):
+        raise ValueError(f"heldout_nn must hold one distance per held-out item, shape ({len(h)},); got {dh.shape}.")
     threshold = float(np.quantile(dh, quantile))
     return {"fraction": float(np.mean(ds < threshold)), "median_ratio": float(np.median(ds) / np.median(dh)),
             "copies": float(np.mean(ds < 0.01)), "threshold": threshold, "sample_nn": ds, "heldout_nn": dh}
