@@ -1,0 +1,1 @@
+"""Real-browser tests: JupyterLab under Chromium, driven by Playwright (see conftest.py)."""
