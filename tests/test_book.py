@@ -118,9 +118,9 @@ def _toc_files(config: dict) -> list[str]:
     return [e["file"] for e, _ in _walk_toc(config["project"]["toc"]) if "file" in e]
 
 
-def _expected_pages() -> tuple[list[str], list[str]]:
-    lessons = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob(LESSON_GLOB))
-    exercises = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob(EXERCISE_GLOB))
+def _expected_pages(root: Path = ROOT) -> tuple[list[str], list[str]]:
+    lessons = sorted(p.relative_to(root).as_posix() for p in root.glob(LESSON_GLOB))
+    exercises = sorted(p.relative_to(root).as_posix() for p in root.glob(EXERCISE_GLOB))
     return lessons, exercises
 
 
@@ -160,10 +160,11 @@ def _offline_copy(dest: Path) -> Path:
 
 
 class Site:
-    """A built site: exit code, log, pages by source file, and the folder of its static files."""
+    """A built site: exit code, log, pages by source file, the folder of its static files, and the
+    project it was built from (the copy: its notebooks are the ones the pages must match)."""
 
-    def __init__(self, code: int, log: str, pages: dict[str, dict], public: Path):
-        self.code, self.log, self.pages, self.public = code, log, pages, public
+    def __init__(self, code: int, log: str, pages: dict[str, dict], public: Path, project: Path):
+        self.code, self.log, self.pages, self.public, self.project = code, log, pages, public, project
 
 
 def _build_site(project: Path) -> Site:
@@ -183,7 +184,7 @@ def _build_site(project: Path) -> Site:
     for path in sorted((project / "_build" / "site" / "content").glob("*.json")):
         page = json.loads(path.read_text(encoding="utf-8"))
         pages[page["location"].lstrip("/")] = page
-    return Site(proc.returncode, log, pages, project / "_build" / "site" / "public")
+    return Site(proc.returncode, log, pages, project / "_build" / "site" / "public", project)
 
 
 def _problems(log: str) -> list[str]:
@@ -371,13 +372,13 @@ def test_book_builds_offline_without_warnings(site):
 @pytest.mark.slow  # uses the site built by myst
 def test_lesson_pages_show_every_output_of_their_notebook(site):
     """Figures, GIFs, printed numbers, quizzes and widget figures: page == notebook, output for output."""
-    lessons, _ = _expected_pages()
+    lessons, _ = _expected_pages(site.project)
     read = _page_reader(site.public)
     report, failures = [], []
     for lesson in lessons:
         page = site.pages.get(lesson)
         assert page is not None, f"{lesson} gave no page (is it in myst.yml's toc?)"
-        outputs = _notebook_outputs(ROOT / lesson)
+        outputs = _notebook_outputs(site.project / lesson)
         want = [_notebook_shows(o) for o in outputs]
         got = [_shown(node["jupyter_data"], read) for node in _nodes(page["mdast"], "output")]
         images_nb = sum(_has_image(o) for o in outputs)
@@ -405,7 +406,7 @@ def test_lesson_pages_show_every_output_of_their_notebook(site):
 @pytest.mark.slow  # uses the site built by myst
 def test_quizzes_and_widget_figures_are_on_their_pages(site):
     """Every lesson page ends with its quiz, answers folded; lessons 01 and 07 show their widgets' figures."""
-    lessons, _ = _expected_pages()
+    lessons, _ = _expected_pages(site.project)
     read = _page_reader(site.public)
     for lesson in lessons:
         got = [_shown(node["jupyter_data"], read) for node in _nodes(site.pages[lesson]["mdast"], "output")]
@@ -416,7 +417,7 @@ def test_quizzes_and_widget_figures_are_on_their_pages(site):
         assert answers == questions, f"{lesson}: {questions} quiz questions but {answers} folded answers"
     for lesson, at_least in (("notebooks/01_information_theory.ipynb", 1),
                              ("notebooks/07_training_pathologies.ipynb", 2)):
-        outputs = _notebook_outputs(ROOT / lesson)
+        outputs = _notebook_outputs(site.project / lesson)
         widget_figures = [_notebook_shows(o) for o in outputs if WIDGET_VIEW in (o.get("data") or {})
                           and _has_image(o)]
         got = [_shown(node["jupyter_data"], read) for node in _nodes(site.pages[lesson]["mdast"], "output")]
@@ -457,5 +458,5 @@ def test_offline_build_catches_broken_pages_and_a_missing_figure(tmp_path):
     lesson = "notebooks/01_information_theory.ipynb"
     got = [_shown(n["jupyter_data"], _page_reader(broken.public))
            for n in _nodes(broken.pages[lesson]["mdast"], "output")]
-    want = [_notebook_shows(o) for o in _notebook_outputs(ROOT / lesson)]
+    want = [_notebook_shows(o) for o in _notebook_outputs(project / lesson)]
     assert got != want and any(form[0].startswith("placeholder") for form in got)
