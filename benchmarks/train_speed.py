@@ -121,9 +121,8 @@ def torch_worker(args):
 
 def keras_worker(args):
     import gan_course
-    from gan_course import _imports
 
-    tf = _imports.tensorflow()
+    tf = gan_course.tensorflow()
     import keras
 
     if args.threads:

@@ -35,6 +35,7 @@ import urllib.request
 import numpy as np
 
 from . import _imports
+from ._args import whole as _whole
 from .env import data_home, is_offline
 
 __all__ = ["mnist", "LAST_SOURCE", "mixture_1d", "mixture_1d_pdf", "ring", "ring_centers",
@@ -189,11 +190,6 @@ def _stratified(labels, n, seed):
     idx = [rng.choice(np.flatnonzero(labels == c), k, replace=False) for c, k in zip(classes, take)]
     return np.sort(np.concatenate(idx))
 
-
-def _whole(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def _positive(name, value):

@@ -23,16 +23,12 @@ import warnings
 
 import numpy as np
 
+from ._args import whole as _whole
 __all__ = ["IMAGE_EXTENSIONS", "image_folder", "read_image"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 _SHOWN = 5  # skipped files named in the summary line; the rest are counted
 
-
-def _whole(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def _rgb01(img) -> np.ndarray:

@@ -24,6 +24,7 @@ import os
 
 import numpy as np
 
+from ._args import whole as _whole
 from .env import data_home, is_offline
 from .image_files import image_folder
 
@@ -44,11 +45,6 @@ def shapes_classes() -> list:
     """
     return [f"{c} {s}" for c in COLOURS for s in SHAPES]
 
-
-def _whole(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def shapes(n, size=32, seed=0, return_labels=False):

@@ -5,6 +5,18 @@ A `_pytorch` lesson needs PyTorch, a `_keras` lesson Keras (TensorFlow); the res
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# the front matter of a MyST notebook, for tests that write a small lesson of their own
+MYST_HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
 # lessons without a twin suffix: the frameworks they import (empty: numpy only, runs with either install)
 SHARED = {"00": set(), "01": set(), "03": {"torch"}, "07": {"torch"}, "10": set(), "11": {"torch", "keras"}}
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _lessons import MYST_HEADER
 
 from gan_course.tools import export
 
@@ -27,17 +28,7 @@ def test_exported_modules_match_the_lessons():
 
 # ---- the generator on a synthetic lesson ---------------------------------------------------------
 
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+HEADER = MYST_HEADER + """
 # Demo
 """
 TOP = '''"""The demo module: its hand-written top."""

@@ -4,22 +4,12 @@ import math
 import textwrap
 
 import pytest
+from _lessons import MYST_HEADER
 
 import gan_course  # noqa: F401  (import-order guard first)
 from gan_course.tools import seeds
 
-LESSON = textwrap.dedent('''\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
-
+LESSON = MYST_HEADER + textwrap.dedent('''
     # A tiny lesson
 
     ```{code-cell} ipython3
