@@ -191,7 +191,6 @@ def _stratified(labels, n, seed):
     return np.sort(np.concatenate(idx))
 
 
-
 def _positive(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value > 0:
         raise ValueError(f"{name} must be a number > 0; got {value!r}.")

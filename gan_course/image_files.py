@@ -30,7 +30,6 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".
 _SHOWN = 5  # skipped files named in the summary line; the rest are counted
 
 
-
 def _rgb01(img) -> np.ndarray:
     """Any PIL mode -> float32 (H, W, 3) in [0, 1]; alpha composited onto black."""
     from PIL import Image

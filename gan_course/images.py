@@ -46,7 +46,6 @@ def shapes_classes() -> list:
     return [f"{c} {s}" for c in COLOURS for s in SHAPES]
 
 
-
 def shapes(n, size=32, seed=0, return_labels=False):
     """The stand-in data set: n images (float32 n x size x size x 3 in [0, 1]), classes balanced.
 
