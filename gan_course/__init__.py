@@ -34,11 +34,11 @@ if _os.environ.get("GAN_COURSE_TEXT_PROGRESS") == "1":
 
     _tqdm_auto.tqdm, _tqdm_auto.trange = _tqdm_std.tqdm, _tqdm_std.trange
 
-from ._imports import tensorflow  # noqa: E402
+from ._imports import installed, tensorflow  # noqa: E402
 from .env import budget, device, doctor, is_quick, seed_everything  # noqa: E402
 
 __version__ = "0.2.0"
-__all__ = ["budget", "device", "doctor", "is_quick", "seed_everything", "tensorflow", "__version__"]
+__all__ = ["budget", "device", "doctor", "installed", "is_quick", "seed_everything", "tensorflow", "__version__"]
 
 
 def __getattr__(name):
