@@ -142,7 +142,7 @@ def exercise_notebook(lesson: Path, label: str | None = None):
         "regenerating the exercises never touches your copy. Each blank is a `# YOUR CODE HERE` line followed by "
         "`raise NotImplementedError(...)`; the comment above it says what to write. Replace those two lines with "
         "your code, run the cell, then run the check cell below it: it prints ✅ or a hint. *Run All* stops at "
-        f"the first unfinished blank. Stuck? The lesson with its solutions is [{lesson.name}](../{lesson.name}).")
+        f"the first unfinished blank. Stuck? The lesson with its solutions is [{lesson.stem}](../{lesson.stem}.ipynb).")
     cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     cells[0].metadata["gan_course"] = {"generated_from": label, "generated_sha256": content_hash(cells)}
     for i, cell in enumerate(cells):
