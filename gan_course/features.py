@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from .metrics import one_blas_thread
+
 __all__ = ["FeatureNet", "feature_extractor", "mnist_features", "mnist_probs", "as_images"]
 
 DT = np.float32  # training precision (features are computed in float64)
@@ -82,6 +84,7 @@ class FeatureNet:
         self.accuracy = info.get("test_accuracy")
         self.dim = SIZES[2]
 
+    @one_blas_thread
     def _hidden(self, images, batch: int = 2048):
         x = as_images(images).reshape(-1, 784)                                   # (N, 784)
         return np.concatenate([np.maximum(np.maximum(x[i:i + batch] @ self.W[0] + self.b[0], 0)   # (n, 256)

@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from .metrics import class_coverage, classifier_score, fid_extrapolated, frechet_distance, kid, memorisation, prdc
+from .metrics import (class_coverage, classifier_score, fid_extrapolated, frechet_distance, kid, memorisation,
+                      one_blas_thread, prdc)
 
 __all__ = ["evaluate", "report", "format_row", "table", "COLUMNS"]
 COLUMNS = (("n", "N", "{:d}"), ("fid", "FID", "{:.2f}"), ("fid_inf", "FID∞", "{:.2f}"),
@@ -47,6 +48,7 @@ def _digest(x) -> str:
     return hashlib.sha1(np.ascontiguousarray(x, np.float32).tobytes()).hexdigest()
 
 
+@one_blas_thread
 def evaluate(samples, real=None, train=None, heldout=None, k: int = 5, kid_subsets: int = 100, seed: int = 0,
              extractor_seed: int = 0) -> dict:
     """Every metric for generated digits (N, 28, 28) in [0, 1] (N > 128; the report card uses 5,000).

@@ -218,6 +218,16 @@ def test_evaluate(digits):
 
 
 # ---------------------------------------------------------------------------------------------- cross-checks
+@pytest.fixture
+def torch_one_thread():
+    """torch with one thread for the test (its eigvals on 128 x 128 crawls with 2 threads on a busy machine)."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(before)
+
+
 def _identity_module(d):
     torch = pytest.importorskip("torch")
 
@@ -231,7 +241,9 @@ def _identity_module(d):
     return torch, Features()
 
 
-def _features_sets(digits):
+@pytest.fixture(scope="module")
+def feature_sets(digits):
+    """Two (name, real, fake) pairs of float64 feature arrays: Gaussians (D = 32) and MNIST features (D = 128)."""
     x_train, _, x_test, _ = digits
     rng = np.random.default_rng(0)
     noisy = np.clip(x_test + 0.3 * rng.standard_normal(x_test.shape), 0, 1)
@@ -239,12 +251,12 @@ def _features_sets(digits):
             ("mnist features", mnist_features(x_train[:2000]), mnist_features(np.concatenate([x_test, noisy])))]
 
 
-def test_fid_matches_torchmetrics(digits):
+def test_fid_matches_torchmetrics(feature_sets, torch_one_thread):
     """torchmetrics FrechetInceptionDistance(feature=identity module) on the same float64 features;
     relative tolerance 1e-6 (it takes sqrt of eigvals of the non-symmetric S1 S2; we use the symmetric form)."""
     torch, module = _identity_module(0)
     from torchmetrics.image.fid import FrechetInceptionDistance
-    for name, real, fake in _features_sets(digits):
+    for name, real, fake in feature_sets:
         module.num_features = real.shape[1]
         fid = FrechetInceptionDistance(feature=module)
         fid.update(torch.from_numpy(real), real=True)
@@ -253,13 +265,13 @@ def test_fid_matches_torchmetrics(digits):
 
 
 @pytest.mark.filterwarnings("ignore:Metric `Kernel Inception Distance` will save")
-def test_kid_matches_torchmetrics(digits):
+def test_kid_matches_torchmetrics(feature_sets, torch_one_thread):
     """torchmetrics KernelInceptionDistance(feature=identity module), same kernel (degree 3, gamma 1/D, coef 1).
     One subset holding every sample: relative tolerance 1e-9. Random subsets (different generators): within
     4 of our standard errors."""
     torch, module = _identity_module(0)
     from torchmetrics.image.kid import KernelInceptionDistance
-    for name, real, fake in _features_sets(digits):
+    for name, real, fake in feature_sets:
         n = min(len(real), len(fake))
         real, fake = real[:n], fake[:n]
         whole = KernelInceptionDistance(feature=module, subsets=1, subset_size=n)
@@ -275,10 +287,10 @@ def test_kid_matches_torchmetrics(digits):
         assert abs(ours["kid"] - float(sub.compute()[0])) < 4 * ours["se"], name
 
 
-def test_prdc_matches_the_prdc_package(digits):
+def test_prdc_matches_the_prdc_package(feature_sets):
     """prdc.compute_prdc on the same features, k = 5: equal to 1e-12 (both compare Euclidean distances with
     strict '<'; a tie at the radius could flip one point, 1/N, which these continuous sets do not have)."""
     compute_prdc = pytest.importorskip("prdc").compute_prdc
-    for name, real, fake in _features_sets(digits):
+    for name, real, fake in feature_sets:
         theirs = compute_prdc(real_features=real, fake_features=fake, nearest_k=5)
         assert M.prdc(real, fake, k=5) == pytest.approx({k: float(v) for k, v in theirs.items()}, abs=1e-12), name
