@@ -9,11 +9,10 @@ Each is run as ``python -m gan_course.tools.<name>``:
   executes it in place.
 - ``export`` -- writes the ``#@save gan_course.<module>`` cells of the
   lessons into the package (``--check`` fails when a module has drifted).
-
 - ``seeds`` -- reruns a lesson's training with several seeds and writes mean ± sd
   of its metrics to ``runs/<lesson>/seeds.json`` (a benchmark, not a test).
 - ``grade`` -- runs submitted exercise notebooks (student code!) and writes grades.csv.
 - ``reading_copy`` -- every executed lesson as standalone offline HTML with an index.
 
-Other tools (a grader, an HTML reading copy) live here too.
+Nothing here is imported by a lesson: a student's install never needs these modules.
 """
