@@ -6,8 +6,9 @@
   and all-reduces exactly the bytes the cost model counts: 4 x (2 |D| + |G|) per step.
 * A worker killed (SIGKILL) mid-run under ``torchrun --max-restarts=1``: the relaunched job resumes from the
   last checkpoint and ends with weights and losses IDENTICAL to the uninterrupted run's.
-* Keras ``MirroredStrategy`` over two logical CPU devices (synchronized BatchNorm) computes the same losses
-  as one device with the same global batch.
+* Keras ``MirroredStrategy`` over two logical CPU devices (synchronized BatchNorm), and
+  ``MultiWorkerMirroredStrategy`` with two worker processes joined by ``TF_CONFIG`` (as on two machines), compute
+  the same losses as one device with the same global batch.
 
 The networks are tiny (16 x 16 images, base width 8, 96 images, 12 steps): each launch costs mostly its
 start-up (importing torch or TensorFlow), about 10-30 s on 2 cores.
@@ -138,22 +139,62 @@ def _flatten(tree, prefix=""):
     return out
 
 
-@pytest.mark.slow
-def test_keras_mirrored_strategy_on_two_logical_cpus_matches_one_device(runs):
-    # one TensorFlow process (its start-up is the cost): two logical CPUs, mirrored over both, then one of them
+@pytest.fixture(scope="module")
+def keras_runs(runs):
+    """One TensorFlow process (its start-up is the cost): two logical CPUs, mirrored over both, then one of them."""
     argv = [*TINY, "--global-batch-size", "16", "--logical-cpus", "2"]
     code = ("import gan_course; from gan_course.scale import train_keras as t; "
             f"t.main({argv + ['--run-name', 'keras2']!r}); "
             f"t.main({argv + ['--run-name', 'keras1', '--strategy', 'default']!r})")
     proc = _launch([sys.executable, "-c", code], runs)
+    return proc, _folder(runs, "keras2"), _folder(runs, "keras1")
+
+
+@pytest.mark.slow
+def test_keras_mirrored_strategy_on_two_logical_cpus_matches_one_device(keras_runs):
+    proc, two, one = keras_runs
     assert "mirrored strategy: 2 replica(s) x batch 8 = global batch 16" in proc.stdout
     assert "default strategy: 1 replica(s) x batch 16 = global batch 16" in proc.stdout
-    two, one = _folder(runs, "keras2"), _folder(runs, "keras1")
     h1, h2 = np.load(one / "history.npy"), np.load(two / "history.npy")
     assert h1.shape == h2.shape == (12, 4)
     np.testing.assert_allclose(h2, h1, atol=TOL, rtol=0, err_msg="MirroredStrategy losses differ from one device")
     m = json.loads((two / "metrics.json").read_text())
     assert (m["replicas"], m["sync_bn"], m["strategy"], m["finished"]) == (2, True, "mirrored", True)
+
+
+def _free_ports(n):
+    import socket
+
+    socks = [socket.socket() for _ in range(n)]
+    for sock in socks:
+        sock.bind(("localhost", 0))
+    ports = [sock.getsockname()[1] for sock in socks]
+    for sock in socks:
+        sock.close()
+    return ports
+
+
+@pytest.mark.slow
+def test_keras_multiworker_strategy_two_local_workers_match_one_device(runs, keras_runs):
+    """MultiWorkerMirroredStrategy as on two machines: two processes, TF_CONFIG naming both (here on localhost)."""
+    cluster = [f"localhost:{port}" for port in _free_ports(2)]
+    cmd = [sys.executable, "-m", "gan_course.scale.train_keras", *TINY, "--global-batch-size", "16",
+           "--run-name", "keras_mw"]
+    procs = []
+    for index in range(2):
+        tf_config = json.dumps({"cluster": {"worker": cluster}, "task": {"type": "worker", "index": index}})
+        env = dict(os.environ, GAN_COURSE_RUNS=str(runs), OMP_WAIT_POLICY="PASSIVE", TF_CONFIG=tf_config)
+        procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True))
+    outs = [p.communicate(timeout=TIMEOUT) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, f"worker failed ({p.returncode}):\n{out[-2000:]}\n{err[-4000:]}"
+    assert "multiworker strategy: 2 replica(s) x batch 8 = global batch 16" in outs[0][0]
+    assert "done:" not in outs[1][0]                            # only the chief (worker 0) reports and writes
+    mw = _folder(runs, "keras_mw")
+    h1, h2 = np.load(keras_runs[2] / "history.npy"), np.load(mw / "history.npy")
+    np.testing.assert_allclose(h2, h1, atol=TOL, rtol=0, err_msg="MultiWorkerMirroredStrategy differs from one device")
+    assert json.loads((mw / "metrics.json").read_text())["strategy"] == "multiworker"
 
 
 # ---- fast: arguments, the learning-rate rule, the cost model, the CPU SyncBatchNorm -----------------------------

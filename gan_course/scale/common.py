@@ -101,8 +101,9 @@ def build_parser(framework: str) -> argparse.ArgumentParser:
                    help="also checkpoint every this many steps (default: at the end of each epoch only)")
     o.add_argument("--n-samples", type=_positive_int, default=500,
                    help="images generated at the end (samples.npy; the stand-in's class coverage)")
-    o.add_argument("--fresh", action="store_true", help="delete this run's folder and start from scratch (not when torchrun "
-                   "relaunches after a failure: that resumes)")
+    o.add_argument("--fresh", action="store_true",
+                   help="delete this run's folder and start from scratch (not when torchrun relaunches after a "
+                        "failure: that resumes)")
     o.add_argument("--no-progress", action="store_true", help="no progress bar")
     if framework == "torch":
         p.add_argument("--simulate-failure", type=_positive_int, default=None, metavar="STEP",
@@ -138,9 +139,9 @@ def check_args(parser, args, world_size: int):
         parser.error(f"--seed must be >= 0; got {args.seed}.")
     if args.global_batch_size is not None:
         if args.global_batch_size % world_size:
+            nearest = world_size * max(1, args.global_batch_size // world_size)
             parser.error(f"--global-batch-size {args.global_batch_size} does not divide among {world_size} workers; "
-                         f"use a multiple of {world_size} (e.g. {world_size * max(1, args.global_batch_size // world_size)})"
-                         f", or give --batch-size per worker.")
+                         f"use a multiple of {world_size} (e.g. {nearest}), or give --batch-size per worker.")
         args.batch_size = args.global_batch_size // world_size
     elif args.batch_size is None:
         args.batch_size = 64

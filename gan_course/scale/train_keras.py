@@ -20,10 +20,11 @@ Several machines: ``MultiWorkerMirroredStrategy``. Start this same command on ev
     TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}' \\
         python -m gan_course.scale.train_keras --data faces --image-size 64 --runs-root /shared/runs
 
-Worker 0 is the *chief*: it writes the run folder (``--runs-root`` must be a folder every machine sees, because
-every worker restores from the chief's checkpoint); the others save their (collective) checkpoints into a
-temporary folder that is deleted. Unlike torchrun, TensorFlow does not relaunch a dead worker: your cluster
-manager (Kubernetes, Slurm) restarts the job, and the relaunched job resumes from the last checkpoint.
+(``tests/test_scale.py`` runs two such workers on localhost.) Worker 0 is the *chief*: it writes the run folder
+(``--runs-root`` must be a folder every machine sees, because every worker restores from the chief's checkpoint);
+the others save their (collective) checkpoints into a temporary folder that is deleted. Unlike torchrun,
+TensorFlow does not relaunch a dead worker: your cluster manager (Kubernetes, Slurm) restarts the job, and the
+relaunched job resumes from the last checkpoint.
 
 Mixed precision: ``mixed_float16`` with a ``LossScaleOptimizer`` on GPUs, off on CPU (``--amp``). The run folder
 (``gan_course.runs.Run``) holds the checkpoint (``checkpoint/``), ``history.npy``, ``grid.png``,
@@ -65,17 +66,19 @@ def make_strategy(args, parser):
             except RuntimeError:
                 parser.error(f"--logical-cpus {args.logical_cpus}: TensorFlow's devices were already set up in this "
                              f"process ({len(current or [1])} CPU device(s)); start a new process.")
-    gpus = tf.config.list_logical_devices("GPU")
-    devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
+    gpus = tf.config.list_physical_devices("GPU")               # (listing physical devices starts no runtime)
     kind = args.strategy
     if kind == "auto":
-        kind = "multiworker" if os.environ.get("TF_CONFIG") else ("mirrored" if len(devices) > 1 else "default")
-    if kind == "multiworker":
+        several = len(gpus) > 1 or (not gpus and (args.logical_cpus or 1) > 1)
+        kind = "multiworker" if os.environ.get("TF_CONFIG") else ("mirrored" if several else "default")
+    if kind == "multiworker":  # before anything starts TensorFlow's runtime: its collectives are set up at start
         if not os.environ.get("TF_CONFIG"):
             parser.error("--strategy multiworker needs TF_CONFIG (the cluster's workers and this one's index); "
                          "see python -m gan_course.scale.train_keras --help.")
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
     elif kind == "mirrored":
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
+            [d.name for d in tf.config.list_logical_devices("CPU")]
         if len(devices) < 2:
             parser.error(f"--strategy mirrored needs 2 or more devices; this machine has {devices}. On a CPU, add "
                          "--logical-cpus 2.")
@@ -229,10 +232,12 @@ def main(argv=None) -> int:
     fixed_z = tf.random.stateless_normal((64, args.z_dim), seed=(args.seed, 1))
     if chief:
         print(f"{kind} strategy: {replicas} replica(s) x batch {args.batch_size} = global batch {gb}; lr "
-              f"{args.lr_used:.3g} (--lr-scaling {args.lr_scaling}); synchronized BatchNorm {'on' if sync_bn else 'off'};"
-              f" mixed precision {'mixed_float16' if amp else 'off'}; {len(x):,} images ({source}), {spe} steps per epoch")
-        print(f"runs: {run.path} -- " + (f"resuming after step {step} of {total}" if restored
-                                         else "no checkpoint, training from step 0"))
+              f"{args.lr_used:.3g} (--lr-scaling {args.lr_scaling}); synchronized BatchNorm "
+              f"{'on' if sync_bn else 'off'}; mixed precision {'mixed_float16' if amp else 'off'}; {len(x):,} images "
+              f"({source}), {spe} steps per epoch")
+        state_now = ("no checkpoint, training from step 0" if not restored else f"resuming after step {step} of {total}"
+                     if step < total else f"finished run reloaded (step {step} of {total})")
+        print(f"runs: {run.path} -- {state_now}")
     from tqdm.auto import tqdm
 
     bar = tqdm(total=total, initial=step, desc=f"{replicas} replica(s)", unit="step",
@@ -278,7 +283,7 @@ def main(argv=None) -> int:
     if not chief:
         return 0
     if step == start_step:  # a finished run, relaunched: keep what it measured
-        print(f"nothing to train: the run reached step {step} of {total} before; metrics.json and samples kept.")
+        print("nothing to train: its metrics.json and samples are kept.")
         return 0
     z = tf.random.stateless_normal((args.n_samples, args.z_dim), seed=(args.seed, 2))
     samples = np.concatenate([G(z[i:i + 256], training=False).numpy().astype(np.float32)

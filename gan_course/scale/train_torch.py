@@ -122,8 +122,8 @@ def setup(args, parser):
         # by the next one, so each attempt works under its own prefix (older torch did this itself)
         store, rank, world = next(dist.rendezvous("env://", rank, world))
         attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
-        kw = {"device_id": device} if use_cuda and "device_id" in inspect.signature(dist.init_process_group).parameters \
-            else {}                                              # nccl: bind this process to its GPU up front
+        bind = use_cuda and "device_id" in inspect.signature(dist.init_process_group).parameters
+        kw = {"device_id": device} if bind else {}               # nccl: bind this process to its GPU up front
         dist.init_process_group(backend, store=dist.PrefixStore(f"gan_course_attempt_{attempt}", store), rank=rank,
                                 world_size=world, **kw)
     return dict(rank=rank, local_rank=local_rank, world=world, device=device, backend=backend)
@@ -160,7 +160,7 @@ class _Clock:
 
 
 def _counting_hook(counter):
-    """A DDP communication hook: the default all-reduce, counting its bytes into counter[0], its calls into counter[1]."""
+    """A DDP communication hook: the default all-reduce, counting bytes into counter[0] and calls into counter[1]."""
     from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
 
     def hook(state, bucket):
@@ -259,8 +259,9 @@ def train(args, ctx) -> None:
               f"batch {args.global_batch_size}; lr {args.lr_used:.3g} (--lr-scaling {args.lr_scaling}); "
               f"SyncBatchNorm {'on' if args.sync_bn and world > 1 else 'off'}; mixed precision "
               f"{args.amp_dtype if amp else 'off'}; {len(x):,} images ({source}), {steps_per_epoch} steps per epoch")
-        print(f"runs: {run.path} -- " + (f"resuming after step {step} of {total}" if ckpt is not None
-                                         else "no checkpoint, training from step 0"))
+        state_now = ("no checkpoint, training from step 0" if ckpt is None else f"resuming after step {step} of {total}"
+                     if step < total else f"finished run reloaded (step {step} of {total})")
+        print(f"runs: {run.path} -- {state_now}")
 
     def flush_history():
         """Move the per-step stats kept on the device to the CPU list (one transfer, not one per step)."""
@@ -339,7 +340,7 @@ def train(args, ctx) -> None:
     if not main_rank:
         return
     if step == start_step:  # a finished run, relaunched: keep what it measured
-        print(f"nothing to train: the run reached step {step} of {total} before; metrics.json and samples kept.")
+        print("nothing to train: its metrics.json and samples are kept.")
         return
 
     # rank 0: samples, coverage, metrics
