@@ -1,8 +1,8 @@
-"""Which framework each lesson needs: the one table that the install-path tests and the README follow.
-
-A `_pytorch` lesson needs PyTorch, a `_keras` lesson Keras (TensorFlow); the rest are listed here.
-"""
+"""Helpers shared by the tests: the lessons, which framework each needs (gan_course.tools.lessons), and
+which framework the suite hides when it runs a lesson."""
 import pathlib
+
+from gan_course.tools.lessons import SHARED, needs  # noqa: F401  (the one table, in the package)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # the front matter of a MyST notebook, for tests that write a small lesson of their own
@@ -17,21 +17,10 @@ kernelspec:
   name: python3
 ---
 """
-# lessons without a twin suffix: the frameworks they import (empty: numpy only, runs with either install)
-SHARED = {"00": set(), "01": set(), "03": {"torch"}, "07": {"torch"}, "10": set(), "11": {"torch", "keras"}}
 
 
 def lesson_names() -> list:
     return sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.md"))
-
-
-def needs(name: str) -> set:
-    """Frameworks a lesson needs: ``needs("04_vanilla_gan_keras")`` -> ``{"keras"}``."""
-    if name.endswith("_pytorch"):
-        return {"torch"}
-    if name.endswith("_keras"):
-        return {"keras"}
-    return set(SHARED.get(name[:2], {"torch", "keras"}))
 
 
 def hide_for(name: str) -> str:

@@ -132,7 +132,10 @@ def exercise_notebook(lesson: Path, label: str | None = None):
         elif cell.cell_type == "markdown":
             found = re.search(r"^# (.+)$", cell.source, re.M)
             title = found.group(1).strip() if found and title == lesson.stem else title
-            cells.append(nbformat.v4.new_markdown_cell(blank_markdown(cell.source, where), metadata=meta))
+            text = blank_markdown(cell.source, where)
+            # the lesson's "Open in Colab" badge (gan_course.tools.colab) opens this exercise instead
+            text = text.replace(f"/blob/main/notebooks/{lesson.stem}.ipynb", f"/blob/main/notebooks/exercises/{lesson.stem}.ipynb")
+            cells.append(nbformat.v4.new_markdown_cell(text, metadata=meta))
         else:
             cells.append(nbformat.v4.new_raw_cell(cell.source, metadata=meta))
     banner = (
