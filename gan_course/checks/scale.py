@@ -84,7 +84,8 @@ def check_global_moments(fn) -> None:
 def check_ring_allreduce_bytes(fn) -> None:
     """Check ``ring_allreduce_bytes(n_bytes, workers)`` = 2 (N - 1) / N x n_bytes.
 
-    Example: ``check_ring_allreduce_bytes(ring_allreduce_bytes)`` prints ``✅ ring_allreduce_bytes: 6/6 checks passed.``
+    Example: ``check_ring_allreduce_bytes(ring_allreduce_bytes)`` prints
+    ``✅ ring_allreduce_bytes: 6/6 checks passed.``
     """
     cases = [(100e6, 2), (100e6, 4), (36.4e6, 8), (36.4e6, 64), (1.0, 1), (8e9, 1000)]
     diagnoses = [
@@ -122,6 +123,7 @@ def check_gan_step_bytes(fn) -> None:
                   wrong=lambda g, d: 2 * d + g),
         Diagnosis("G's gradients are all-reduced once per step (only the generator loss reaches G: the fakes "
                   "are detached in the D step); D's twice.", wrong=lambda g, d: 4 * 2 * (g + d)),
-        Diagnosis("Swapped: D's gradients go out twice, G's once: 4 (2 n_D + n_G).", wrong=lambda g, d: 4 * (2 * g + d)),
+        Diagnosis("Swapped: D's gradients go out twice, G's once: 4 (2 n_D + n_G).",
+                  wrong=lambda g, d: 4 * (2 * g + d)),
     ]
     run_checks("gan_step_bytes", fn, cases, _step_bytes, diagnoses, argnames=["n_G", "n_D"], unit="bytes")
