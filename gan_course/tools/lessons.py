@@ -6,7 +6,7 @@ lessons without a twin are listed in ``SHARED``. Example: ``needs("04_vanilla_ga
 from __future__ import annotations
 
 # lessons without a twin suffix -> the frameworks they import (empty: numpy only, runs with either install)
-SHARED = {"00": set(), "01": set(), "03": {"torch"}, "07": {"torch"}, "10": set(), "11": {"torch", "keras"}}
+SHARED = {"00": set(), "01": set(), "03": {"torch"}, "07": {"torch"}, "10": set(), "11": {"torch"}}
 
 
 def needs(name: str) -> set:
@@ -19,6 +19,6 @@ def needs(name: str) -> set:
 
 
 def extras(name: str) -> str:
-    """The pip extras suffix for a lesson: ``extras("11_scaling_up")`` -> ``"[keras,torch]"``; ``""`` for none."""
+    """The pip extras suffix for a lesson: ``extras("03_gan_theory")`` -> ``"[torch]"``; ``""`` for none."""
     need = sorted(needs(name))
     return f"[{','.join(need)}]" if need else ""
