@@ -70,3 +70,17 @@ def test_a_fork_changes_one_line(tmp_path):
     once = colab.with_badge(title, colab.badge("https://github.com/a/b", "notebooks/99_x.ipynb"))
     twice = colab.with_badge(once, colab.badge("https://github.com/c/d", "notebooks/99_x.ipynb"))
     assert twice.count("Open in Colab") == 1 and "github/c/d" in twice and twice.endswith("Intro.")
+
+
+def test_the_md_edit_moves_nothing_else():
+    """Adding or replacing the badge and the setup cell leaves every other line alone, blank lines in code
+    cells included (PEP 8's two blank lines between functions once vanished from every lesson)."""
+    md = ("# Lesson 99 — x\n\nIntro.\n\n```{code-cell} ipython3\n:tags: [parameters]\n\nseed = 0\n```\n\n"
+          "```{code-cell} ipython3\ndef f():\n    return 1\n\n\ndef g():\n    return 2\n```\n")
+    once = colab._md_text(md, "https://github.com/a/b", "notebooks/99_x.ipynb", "[torch]")
+    twice = colab._md_text(once, "https://github.com/c/d", "notebooks/99_x.ipynb", "[torch]")
+    assert "return 1\n\n\ndef g()" in once and "return 1\n\n\ndef g()" in twice
+    assert twice.count("Open in Colab") == 1 and "github/c/d" in twice and twice.count(":tags: [colab]") == 1
+    removed = twice.replace(colab.badge("https://github.com/c/d", "notebooks/99_x.ipynb") + "\n\n", "")
+    block = removed[removed.index("```{code-cell} ipython3\n:tags: [colab]"):removed.index("```{code-cell} ipython3\n:tags: [parameters]")]
+    assert removed.replace(block, "") == md

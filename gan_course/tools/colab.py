@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TAG = "colab"
 _BADGE_LINE = re.compile(r"^\[!\[Open in Colab\]\([^)]*\)\]\(https://colab\.research\.google\.com/[^)]*\)\s*$", re.M)
+_BADGE_TEXT = re.compile(r"\n\n\[!\[Open in Colab\]\([^)\n]*\)\]\(https://colab\.research\.google\.com/[^)\n]*\)[ \t]*(?=\n)")
 # Colab's badge, drawn locally: the book, the offline reading copy and a JupyterLab without network show it too
 _SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20"><rect width="117" height="20" rx="3" '
         'fill="#555"/><rect x="20" width="97" height="20" rx="3" fill="#f9ab00"/><circle cx="10" cy="10" r="6" '
@@ -116,8 +117,7 @@ def apply(nb, url: str, notebook: str, extra: str) -> bool:
 def _md_text(text: str, url: str, notebook: str, extra: str) -> str:
     """The .md source with the badge and the setup cell, edited as text so nothing else moves."""
     line = badge(url, notebook)
-    text = _BADGE_LINE.sub("", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = _BADGE_TEXT.sub("", text)  # the old badge and the blank line before it; code cells keep theirs
     text = re.sub(r"^(# .+)$", lambda m: f"{m.group(1)}\n\n{line}", text, count=1, flags=re.M)
     block = f"```{{code-cell}} ipython3\n:tags: [{TAG}]\n\n{setup_source(url, extra)}\n```\n\n"
     existing = re.compile(r"```\{code-cell\} ipython3\n:tags: \[" + TAG + r"\]\n\n.*?\n```\n\n", re.S)
