@@ -41,14 +41,19 @@ def sample_noise(n, z_dim, kind="uniform"):
     raise ValueError(f"noise kind must be 'uniform' or 'normal'; got {kind!r}.")
 
 
-def make_generator(z_dim=20, hidden=(100,)):
+def make_generator(z_dim=20, hidden=(100,), batch_norm=False):
     """MLP generator: z (B, z_dim) -> images (B, 28, 28, 1) in [-1, 1] (tanh output).
 
+    ``batch_norm=True`` adds BatchNorm after each hidden Dense layer (before its LeakyReLU), with
+    PyTorch's defaults (momentum 0.1 there is ``momentum=0.9`` here, epsilon 1e-5).
     Lesson 04, section 3 (seed 000's sizes). Example: ``make_generator()(np.zeros((8, 20))).shape``.
     """
     layers = [keras.Input((z_dim,))]
     for h in hidden:
-        layers += [keras.layers.Dense(h), keras.layers.LeakyReLU(negative_slope=0.2)]   # (B, h)
+        layers.append(keras.layers.Dense(h))                     # (B, h)
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5))  # normalised over the batch
+        layers.append(keras.layers.LeakyReLU(negative_slope=0.2))
     layers += [keras.layers.Dense(28 * 28, activation="tanh"),  # (B, 784) in [-1, 1]
                keras.layers.Reshape((28, 28, 1))]                # (B, 28, 28, 1)
     return keras.Sequential(layers, name="generator")
@@ -84,7 +89,7 @@ def generator_loss(fake_logits):
 
     Lesson 04, exercise 2. Example: ``generator_loss(D(G(z)))``.
     """
-    # BCE with logits (from_logits=True) of fake_logits against ones: G wants D to call its images real.
+    # Goal: a loss G minimises so that D calls its images real; strong gradient when D rejects them, finite always.
     # BEGIN SOLUTION
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     return bce(keras.ops.ones_like(fake_logits), fake_logits)
@@ -98,9 +103,10 @@ def train_step(real, z, G, D, opt_G, opt_D):
     Lesson 04, exercise 3. Example: ``d_loss, g_loss, d_real, d_fake = train_step(real, z, G, D, opt_G, opt_D)``.
     """
     fake = G(z, training=True)                               # (B, 28, 28, 1), made outside any tape
-    # D step: in a GradientTape score `real` and `fake`, d_loss = discriminator_loss(...); apply its gradients
-    # w.r.t. D.trainable_variables with opt_D. G step: in a new tape score G(z) with the updated D, g_loss =
-    # generator_loss(...); apply its gradients w.r.t. G.trainable_variables with opt_G.
+    # Define the four names the return line uses: in a GradientTape, real_logits = D's logits for `real`,
+    # fake_logits = D's logits for `fake`, d_loss = discriminator_loss(...) (apply its gradients w.r.t.
+    # D.trainable_variables with opt_D); in a new tape, g_loss = generator_loss(...) of G(z) scored by the
+    # updated D (apply its gradients w.r.t. G.trainable_variables with opt_G).
     # BEGIN SOLUTION
     with tf.GradientTape() as tape:
         real_logits = D(real, training=True)                 # (B, 1)

@@ -33,14 +33,18 @@ def sample_noise(n, z_dim, kind="uniform", device=None):
     raise ValueError(f"noise kind must be 'uniform' or 'normal'; got {kind!r}.")
 
 
-def make_generator(z_dim=20, hidden=(100,)):
+def make_generator(z_dim=20, hidden=(100,), batch_norm=False):
     """MLP generator: z (B, z_dim) -> images (B, 1, 28, 28) in [-1, 1] (tanh output).
 
+    ``batch_norm=True`` adds BatchNorm after each hidden linear layer (before its LeakyReLU).
     Lesson 04, section 3 (seed 000's sizes). Example: ``make_generator()(torch.zeros(8, 20)).shape``.
     """
     layers, width = [], z_dim
     for h in hidden:
-        layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]   # (B, h)
+        layers.append(nn.Linear(width, h))                    # (B, h)
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(h))                  # (B, h), normalised over the batch
+        layers.append(nn.LeakyReLU(0.2))
         width = h
     layers += [nn.Linear(width, 28 * 28), nn.Tanh(),          # (B, 784) in [-1, 1]
                nn.Unflatten(1, (1, 28, 28))]                  # (B, 1, 28, 28)
@@ -78,7 +82,7 @@ def generator_loss(fake_logits):
 
     Lesson 04, exercise 2. Example: ``generator_loss(D(G(z)))``.
     """
-    # BCE with logits of fake_logits against ones: G wants D to call its images real.
+    # Goal: a loss G minimises so that D calls its images real; strong gradient when D rejects them, finite always.
     # BEGIN SOLUTION
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
     # END SOLUTION
@@ -91,9 +95,10 @@ def train_step(real, z, G, D, opt_G, opt_D):
     Lesson 04, exercise 3. Example: ``d_loss, g_loss, d_real, d_fake = train_step(real, z, G, D, opt_G, opt_D)``.
     """
     fake = G(z)                                              # (B, 1, 28, 28)
-    # D step: score `real` and the detached fakes, d_loss = discriminator_loss(...); clear D's gradients,
-    # backpropagate, step opt_D. G step: score the same fakes with the updated D (no detach this time),
-    # g_loss = generator_loss(...); clear G's gradients, backpropagate, step opt_G.
+    # Define the four names the return line uses: real_logits = D's logits for `real`, fake_logits = D's logits
+    # for the detached fakes, d_loss = discriminator_loss(...) (then clear D's gradients, backpropagate, step
+    # opt_D), g_loss = generator_loss(...) of the same fakes scored by the updated D, no detach (then clear G's
+    # gradients, backpropagate, step opt_G).
     # BEGIN SOLUTION
     real_logits = D(real)                                    # (B, 1)
     fake_logits = D(fake.detach())                           # (B, 1); detach: D's loss stops at the images

@@ -62,7 +62,7 @@ def _features(x, name: str, min_n: int = 2) -> np.ndarray:
                          "For images, use evaluate() or gan_course.features.mnist_features first.")
     if len(a) < min_n:
         raise ValueError(f"{name} has {len(a)} rows; this metric needs at least {min_n} samples.")
-    a = a.astype(np.float64)
+    a = np.asarray(a, dtype=np.float64)  # no copy when it is float64 already
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or inf ({int(np.sum(~np.isfinite(a)))} values).")
     return a

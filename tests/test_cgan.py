@@ -2,13 +2,16 @@
 
 Shapes and ranges of both twins' networks (one-hot and embedding conditioning), the one-hot input
 being the seed-001 concatenation, a training step moving both networks, sampling a chosen digit,
-the judge's shapes, and judge_summary's numbers and error messages.
+the judge's shapes, judge_summary's numbers and error messages, the moving average of G's weights
+(checked against the formula, and twin against twin), and the style traits (slant and ink) with their
+variance split.
 """
 import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (import order guard before torch / TensorFlow)
-from gan_course.judge import judge_summary, plot_class_accuracy, plot_confidence
+from gan_course.judge import (judge_summary, plot_class_accuracy, plot_confidence, style_traits,
+                              variance_explained)
 
 
 # ---- judge (framework-free) --------------------------------------------------------------------
@@ -43,6 +46,40 @@ def test_judge_plots_have_labels():
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
     ax = plot_class_accuracy(np.linspace(0.8, 1, 10))
     assert ax.get_xlabel() and ax.get_ylabel() and len(ax.patches) == 10
+
+
+def _bar(lean, n=28):
+    """A vertical white bar whose column moves `lean` pixels right per pixel of height (top to the right)."""
+    img = np.zeros((n, n))
+    for r in range(4, 24):
+        img[r, int(round(14 + lean * (23 - r)))] = 1.0
+    return img
+
+
+def test_style_traits_slant_and_ink():
+    x = np.stack([_bar(0.0), _bar(0.25), _bar(-0.25), np.fliplr(_bar(0.25))])
+    t = style_traits(x)
+    assert t["slant"].shape == (4,) and t["ink"].shape == (4,)
+    assert abs(t["slant"][0]) < 1e-9 and t["slant"][1] == pytest.approx(0.25, abs=0.03)
+    assert t["slant"][2] == pytest.approx(-0.25, abs=0.03) and t["slant"][3] == pytest.approx(-t["slant"][1])
+    assert t["ink"][0] == pytest.approx(20 / 784)
+    assert np.all(np.isfinite(style_traits(np.zeros((2, 28, 28)))["slant"]))  # a blank image does not divide by 0
+    with pytest.raises(ValueError, match="N, H, W"):
+        style_traits(np.zeros((28, 28)))
+
+
+def test_variance_explained_is_a_two_way_split():
+    rows, cols = np.arange(4.0)[:, None], np.array([0.0, 2.0, 4.0])[None, :]
+    assert variance_explained(rows + 0 * cols) == pytest.approx((1.0, 0.0))
+    assert variance_explained(0 * rows + cols) == pytest.approx((0.0, 1.0))
+    rng = np.random.default_rng(0)
+    v = rows + cols + rng.normal(size=(4, 3))
+    by_rows, by_cols = variance_explained(v)
+    resid = v - v.mean(1, keepdims=True) - v.mean(0, keepdims=True) + v.mean()
+    assert by_rows + by_cols + (resid ** 2).sum() / ((v - v.mean()) ** 2).sum() == pytest.approx(1.0)
+    assert variance_explained(np.ones((3, 3))) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="n_z, n_labels"):
+        variance_explained(np.ones(5))
 
 
 # ---- PyTorch -----------------------------------------------------------------------------------
@@ -117,6 +154,26 @@ def test_torch_mismatch_zero_is_lesson_04_loss(tm):
     assert torch.allclose(ours, discriminator_loss(D(real, y), D(fake, y)))
 
 
+def test_torch_ema_update_follows_the_formula(tm):
+    import copy
+
+    import torch
+
+    G = tm.ConditionalGenerator(8, (16,))
+    G_avg = copy.deepcopy(G)
+    with torch.no_grad():
+        for w in G.parameters():
+            w.add_(1.0)
+        G.net[1].running_mean.fill_(3.0)                     # BatchNorm statistics: copied, not averaged
+    before = [w.detach().clone() for w in G_avg.parameters()]
+    tm.ema_update(G_avg, G, 0.9)
+    for b, w_avg, w in zip(before, G_avg.parameters(), G.parameters()):
+        assert torch.allclose(w_avg, 0.9 * b + 0.1 * w, atol=1e-6)
+    assert torch.equal(G_avg.net[1].running_mean, G.net[1].running_mean)
+    tm.ema_update(G_avg, G, 0.0)                             # decay 0 copies G
+    assert all(torch.equal(a, b) for a, b in zip(G_avg.state_dict().values(), G.state_dict().values()))
+
+
 def test_torch_sample_digit_and_judge(tm):
     import torch
 
@@ -185,3 +242,19 @@ def test_keras_sample_digit_and_judge(km):
     J = km.make_judge()
     probs = km.judge_probabilities(J, images)
     assert probs.shape == (5, 10) and np.allclose(probs.sum(1), 1, atol=1e-5)
+
+
+def test_keras_ema_update_follows_the_formula_and_the_torch_twin(km):
+    tf = km.tf
+    G, G_avg = km.ConditionalGenerator(8, (16,)), km.ConditionalGenerator(8, (16,))
+    for net in (G, G_avg):
+        net([tf.zeros((2, 8)), tf.range(2)])
+    before = [w.numpy().copy() for w in G_avg.weights]
+    for w in G.weights:
+        w.assign(w + 1.0)
+    km.ema_update(G_avg, G, 0.9)
+    for b, w_avg, w in zip(before, G_avg.weights, G.weights):
+        expected = w.numpy() if not w.trainable else 0.9 * b + 0.1 * w.numpy()
+        assert np.allclose(w_avg.numpy(), expected, atol=1e-6), w.path
+    tf.function(lambda: km.ema_update(G_avg, G, 0.0))()    # decay 0 copies G, also compiled
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(G_avg.weights, G.weights))

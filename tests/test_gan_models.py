@@ -146,3 +146,29 @@ def test_twins_compute_the_same_networks_and_step(tm, km):
     _copy_torch_to_keras(Dt, Dk_after := km.make_discriminator(hidden=(32, 16), dropout=0.0))
     for a, b in zip(_keras_weights(Dk_after), _keras_weights(Dk)):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_twins_batch_norm_generators_agree(tm, km):
+    """The final model's generator (batch_norm=True): same weights, same images in both frameworks, with
+    BatchNorm normalising over the batch (training) and with copied running statistics (inference)."""
+    import keras
+    import torch
+
+    torch.manual_seed(0)
+    Gt, Gk = tm.make_generator(8, (16, 32), batch_norm=True), km.make_generator(8, (16, 32), batch_norm=True)
+    bns = [m for m in Gt if isinstance(m, torch.nn.BatchNorm1d)]
+    assert len(bns) == 2 and sum(isinstance(layer, keras.layers.BatchNormalization) for layer in Gk.layers) == 2
+    with torch.no_grad():
+        for bn in bns:  # non-trivial affine parameters and running statistics
+            bn.weight.uniform_(0.5, 1.5), bn.bias.uniform_(-0.5, 0.5)
+            bn.running_mean.uniform_(-0.2, 0.2), bn.running_var.uniform_(0.5, 2.0)
+    _copy_torch_to_keras(Gt, Gk)
+    for bn, layer in zip(bns, [layer for layer in Gk.layers if isinstance(layer, keras.layers.BatchNormalization)]):
+        layer.set_weights([t.detach().numpy() for t in (bn.weight, bn.bias, bn.running_mean, bn.running_var)])
+    z = np.random.default_rng(2).uniform(-1, 1, (16, 8)).astype(np.float32)
+    Gt.eval()
+    np.testing.assert_allclose(Gt(torch.from_numpy(z)).detach().numpy()[:, 0], np.asarray(Gk(z, training=False))[..., 0],
+                               atol=1e-5)
+    Gt.train()
+    np.testing.assert_allclose(Gt(torch.from_numpy(z)).detach().numpy()[:, 0], np.asarray(Gk(z, training=True))[..., 0],
+                               atol=1e-4)

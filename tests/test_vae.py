@@ -3,7 +3,8 @@
 * the PyTorch and Keras twins build the same network: weights copied from one into the other
   give the same outputs, and their losses agree with each other and with torch.distributions;
 * a Keras VAE draws fresh noise inside tf.function, and its checkpoint restores;
-* the lesson's own training code resumes an interrupted run and reloads a finished one;
+* the lesson's own training code resumes an interrupted run and reloads a finished one, and sets aside a
+  checkpoint that no longer fits (training starts afresh instead of a traceback);
 * the twins share their settings and sections, and their committed held-out ELBOs agree within 10%.
 """
 import json
@@ -236,9 +237,51 @@ def test_an_interrupted_run_resumes_and_a_finished_one_reloads(twin, tmp_path):
     assert epochs >= 2 and f"EPOCHS DONE {epochs}" in resumed.stdout
     assert json.loads((folder / "metrics.json").read_text())["finished"] is True
     assert (folder / "samples.npy").exists() and (folder / "samples.png").exists()
+    samples = np.load(folder / "samples.npy")  # what lesson 10's report card reads: (n_samples, 28, 28) in [0, 1]
+    n_samples = json.loads((folder / "config.json").read_text())["n_samples"]
+    assert samples.shape == (n_samples, 28, 28) and samples.dtype == np.float32
+    assert 0 <= samples.min() and samples.max() <= 1
     reloaded = run()
     assert reloaded.returncode == 0 and "autoencoder: finished run reloaded" in reloaded.stdout
     assert f"EPOCHS DONE {epochs}" in reloaded.stdout
+
+
+@pytest.mark.parametrize("twin", ["pytorch", "keras"])
+def test_a_checkpoint_that_no_longer_fits_is_set_aside_and_training_starts_afresh(twin, tmp_path):
+    """PyTorch: a checkpoint of another architecture (run.restore_torch); Keras: a damaged one (keras_checkpoint)."""
+    pytest.importorskip("torch" if twin == "pytorch" else "tensorflow")
+    script = tmp_path / "lesson.py"
+    script.write_text(_lesson_script(TWINS[twin]), encoding="utf-8")
+    env = {**os.environ, "GAN_COURSE_QUICK": "1", "GAN_COURSE_RUNS": str(tmp_path / "runs"),
+           "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3", "GAN_COURSE_OFFLINE": "1"}
+
+    def run(**extra):
+        return subprocess.run([sys.executable, str(script)], cwd=tmp_path, env={**env, **extra},
+                              capture_output=True, text=True, timeout=600)
+
+    crashed = run(CRASH_AFTER_SAVES="1")
+    assert crashed.returncode == 3, crashed.stdout + crashed.stderr[-3000:]
+    folder = tmp_path / "runs" / f"02_autoencoders_vae_{twin}" / "autoencoder-quick"
+    if twin == "pytorch":
+        import torch
+
+        from gan_course.vae_torch import Autoencoder
+
+        path = folder / "checkpoint.pt"
+        ckpt = torch.load(path, weights_only=True)
+        ckpt["model"] = Autoencoder(3, (8, 4)).state_dict()  # the code changed: other shapes
+        torch.save(ckpt, path)
+    else:
+        index = sorted((folder / "checkpoint").glob("ckpt-*.index"))
+        assert index, list((folder / "checkpoint").iterdir())
+        index[-1].write_bytes(b"not a checkpoint")       # damaged
+    again = run()
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "set aside" in again.stdout and "training starts afresh" in again.stdout, again.stdout
+    assert "resuming after epoch" not in again.stdout
+    epochs = json.loads((folder / "config.json").read_text())["epochs"]
+    assert f"EPOCHS DONE {epochs}" in again.stdout
+    assert json.loads((folder / "metrics.json").read_text())["finished"] is True
 
 
 # ---- the twins -------------------------------------------------------------------------------
@@ -246,7 +289,7 @@ def test_an_interrupted_run_resumes_and_a_finished_one_reloads(twin, tmp_path):
 def test_twins_share_settings_and_sections():
     jupytext = pytest.importorskip("jupytext")
     nbs = {k: jupytext.read(p) for k, p in TWINS.items()}
-    params = {k: next(c.source for c in nb.cells if c.cell_type == "code") for k, nb in nbs.items()}
+    params = {k: next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", [])) for k, nb in nbs.items()}
     assert params["pytorch"] == params["keras"], "the twins must train with the same parameters cell"
     heads = {k: [ln for c in nb.cells if c.cell_type == "markdown" for ln in c.source.splitlines()
                  if ln.startswith("## ") or ln.startswith("### ")] for k, nb in nbs.items()}
