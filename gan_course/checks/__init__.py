@@ -17,12 +17,18 @@ lesson  notebook              model module(s), ``gan_course.``     checks module
 07      training_pathologies  ``modes``, ``fdiv`` (no single one)  ``checks.pathologies`` (the lesson's name)
 08      wgan                  ``wgan_torch``, ``wgan_keras``       ``checks.wgan`` (``framework=``),
                                                                    ``checks.wgan_torch``, ``checks.wgan_keras``
+10      evaluating_gans       ``metrics``, ``features``,           ``checks.metrics``
+                              ``quality``
+11      scaling_up            ``scale`` (a package)                ``checks.scale``
 ======  ====================  ===================================  ===========================================
 
 One rule for the two frameworks: a check written once for both twins takes ``framework="torch"`` or
 ``framework="keras"`` (required; nothing is guessed); a check that needs a framework's layers or tapes
 is written twice, in ``<module>_torch`` and ``<module>_keras``, under the same public names.
 Lessons 03 and 07 have one notebook, in PyTorch, and their checks take torch tensors.
+Lessons 10 and 11 have one notebook each, and their checks are framework-free (numpy):
+``checks.metrics`` has ``check_frechet_gaussian``, ``check_mmd2_unbiased`` and ``check_precision_recall_knn``;
+``checks.scale`` has ``check_global_moments``, ``check_ring_allreduce_bytes`` and ``check_gan_step_bytes``.
 
 Underneath: ``checks.core`` (``CheckFailed``, ``Diagnosis``, ``run_checks``, ``call_student``), the
 engine every check uses, and ``checks._kit``, the helpers several lessons share (hints for a blank,

@@ -3,7 +3,7 @@
 Usage::
 
     python -m gan_course.tools.seeds --seeds 5 04_vanilla_gan_pytorch
-    python -m gan_course.tools.seeds --seeds 5 05 --require "accuracy>=0.9" "worst_accuracy>=0.8"
+    python -m gan_course.tools.seeds --seeds 5 05_conditional_gan_pytorch --require "class_accuracy>=0.9"
     python -m gan_course.tools.seeds --seeds 2 --quick 04_vanilla_gan_pytorch   # what CI runs
 
 For each seed s (0, 1, ..., N-1, or ``--seed-list``) the lesson ``notebooks/<lesson>.md`` is
