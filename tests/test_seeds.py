@@ -43,6 +43,9 @@ def test_flatten_and_summarise():
     assert s["requirements"]["all of the above"]["passing"] == ["1"]
     with pytest.raises(SystemExit, match="NAME OP NUMBER"):
         seeds.parse_requirement("accuracy is high")
+    assert seeds.parse_requirement("04_x-first:quality.fid<=3") == ("04_x-first:quality.fid", "<=", 3.0)
+    runs = seeds.summarise({0: {"04_x:quality.fid": 2.0, "04_x-first:quality.fid": 9.0}}, ["quality.fid<=3"])
+    assert "04_x:quality.fid" in runs["requirements"]["quality.fid<=3"]["missing"]
 
 
 def test_a_seeded_run_injects_the_seed_skips_tagged_cells_and_collects(tmp_path):

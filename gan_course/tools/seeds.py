@@ -34,7 +34,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
-_REQUIRE = re.compile(r"^\s*([\w.]+)\s*(>=|<=|==|>|<)\s*(-?[\d.eE+-]+)\s*$")
+_REQUIRE = re.compile(r"^\s*([\w.:\-/]+?)\s*(>=|<=|==|>|<)\s*(-?[\d.eE+-]+)\s*$")  # names as in seeds.json: "run:key.sub"
 
 
 def find_lesson(name: str) -> pathlib.Path:
@@ -115,6 +115,9 @@ def summarise(per_seed: dict, require=()) -> dict:
         name, op, bound = parse_requirement(text)
         ok = [s for s, values in per_seed.items() if name in values and _OPS[op](values[name], bound)]
         checks[text] = {"seeds_passing": len(ok), "of": len(per_seed), "passing": [str(s) for s in ok]}
+        if name not in numbers:  # a misspelt or unprefixed name must not read as "0 of N seeds"
+            near = [n for n in numbers if n.split(":")[-1] == name.split(":")[-1]] or sorted(numbers)[:5]
+            checks[text]["missing"] = f"no seed reported {name!r}; names here include {', '.join(near)}"
     if require:
         every = [s for s in per_seed if all(str(s) in checks[t]["passing"] for t in require)]
         checks["all of the above"] = {"seeds_passing": len(every), "of": len(per_seed), "passing": [str(s) for s in every]}
@@ -161,7 +164,7 @@ def table(summary: dict, names=None) -> str:
         lines.append(f"{name:<{width}}  {_fmt(v['mean']) + ' ± ' + _fmt(v['sd']):<20} "
                      f"[{_fmt(v['min'])}, {_fmt(v['max'])}]".ljust(width + 44) + f" {v['n']}")
     for text, c in summary["requirements"].items():
-        lines.append(f"{text}: {c['seeds_passing']} of {c['of']} seeds")
+        lines.append(f"{text}: {c['missing']}" if "missing" in c else f"{text}: {c['seeds_passing']} of {c['of']} seeds")
     return "\n".join(lines)
 
 
