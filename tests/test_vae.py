@@ -214,8 +214,9 @@ def _lesson_script(md):
     return PRELUDE + "\n\n".join(cells[: upto + 1]) + '\nprint("EPOCHS DONE", len(ae_history["test"]))\n'
 
 
-@pytest.mark.parametrize("twin", ["pytorch", "keras"])
-def test_an_interrupted_run_resumes_and_a_finished_one_reloads(twin, tmp_path):
+def _lesson_runner(twin, tmp_path):
+    """A function that runs lesson 02's script up to the autoencoder's training in quick mode, with its runs in
+    tmp_path (environment variables as keyword arguments, e.g. ``CRASH_AFTER_SAVES="1"``)."""
     pytest.importorskip("torch" if twin == "pytorch" else "tensorflow")
     script = tmp_path / "lesson.py"
     script.write_text(_lesson_script(TWINS[twin]), encoding="utf-8")
@@ -225,7 +226,12 @@ def test_an_interrupted_run_resumes_and_a_finished_one_reloads(twin, tmp_path):
     def run(**extra):
         return subprocess.run([sys.executable, str(script)], cwd=tmp_path, env={**env, **extra},
                               capture_output=True, text=True, timeout=600)
+    return run
 
+
+@pytest.mark.parametrize("twin", ["pytorch", "keras"])
+def test_an_interrupted_run_resumes_and_a_finished_one_reloads(twin, tmp_path):
+    run = _lesson_runner(twin, tmp_path)
     crashed = run(CRASH_AFTER_SAVES="1")
     assert crashed.returncode == 3 and "SIMULATED CRASH" in crashed.stdout, crashed.stdout + crashed.stderr[-3000:]
     folder = tmp_path / "runs" / f"02_autoencoders_vae_{twin}" / "autoencoder-quick"
@@ -249,16 +255,7 @@ def test_an_interrupted_run_resumes_and_a_finished_one_reloads(twin, tmp_path):
 @pytest.mark.parametrize("twin", ["pytorch", "keras"])
 def test_a_checkpoint_that_no_longer_fits_is_set_aside_and_training_starts_afresh(twin, tmp_path):
     """PyTorch: a checkpoint of another architecture (run.restore_torch); Keras: a damaged one (keras_checkpoint)."""
-    pytest.importorskip("torch" if twin == "pytorch" else "tensorflow")
-    script = tmp_path / "lesson.py"
-    script.write_text(_lesson_script(TWINS[twin]), encoding="utf-8")
-    env = {**os.environ, "GAN_COURSE_QUICK": "1", "GAN_COURSE_RUNS": str(tmp_path / "runs"),
-           "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3", "GAN_COURSE_OFFLINE": "1"}
-
-    def run(**extra):
-        return subprocess.run([sys.executable, str(script)], cwd=tmp_path, env={**env, **extra},
-                              capture_output=True, text=True, timeout=600)
-
+    run = _lesson_runner(twin, tmp_path)
     crashed = run(CRASH_AFTER_SAVES="1")
     assert crashed.returncode == 3, crashed.stdout + crashed.stderr[-3000:]
     folder = tmp_path / "runs" / f"02_autoencoders_vae_{twin}" / "autoencoder-quick"
