@@ -16,3 +16,13 @@ Each is run as ``python -m gan_course.tools.<name>``:
 
 Nothing here is imported by a lesson: a student's install never needs these modules.
 """
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def notebooks_dir(*parts: str) -> Path:
+    """The course's ``notebooks/`` folder (or a folder inside it): the one under the current directory when it
+    exists there, else the one of this checkout. Example: ``notebooks_dir("exercises")``."""
+    here = Path.cwd().joinpath("notebooks", *parts)
+    return here if here.is_dir() else Path(__file__).resolve().parents[2].joinpath("notebooks", *parts)

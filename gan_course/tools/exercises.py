@@ -34,6 +34,8 @@ import re
 import sys
 from pathlib import Path
 
+from . import notebooks_dir
+
 __all__ = ["blank_code", "blank_markdown", "exercise_notebook", "render", "generate", "main"]
 
 PLACEHOLDER = ('raise NotImplementedError("Blank: write this part yourself (see the comment above), '
@@ -225,7 +227,7 @@ def generate(lessons=(), *, notebooks: str | Path | None = None, force: bool = F
     Example: ``generate(["01"], check=True)`` -> ``0`` when notebooks/exercises is up to date.
     """
     out = out or sys.stdout
-    root = Path(notebooks) if notebooks else _default_root()
+    root = Path(notebooks) if notebooks else notebooks_dir()
     exdir = root / "exercises"
     sources = _lessons(root, lessons)
     if not sources:
@@ -271,11 +273,6 @@ def generate(lessons=(), *, notebooks: str | Path | None = None, force: bool = F
     if check and status:
         print(f"Exercises are out of date: run `{COMMAND}` and commit the result.", file=out)
     return status
-
-
-def _default_root() -> Path:
-    here = Path.cwd() / "notebooks"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def main(argv=None) -> int:

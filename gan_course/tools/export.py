@@ -35,6 +35,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from . import notebooks_dir
+
 __all__ = ["saved_cells", "render", "generate", "main", "MARKER"]
 
 COMMAND = "python -m gan_course.tools.export"
@@ -112,7 +114,7 @@ def generate(*, notebooks: str | Path | None = None, package: str | Path | None 
     Example: ``generate(check=True)`` -> ``0`` when every module matches its lessons' cells.
     """
     out = out or sys.stdout
-    notebooks = Path(notebooks) if notebooks else _default(Path.cwd() / "notebooks", _ROOT / "notebooks")
+    notebooks = Path(notebooks) if notebooks else notebooks_dir()
     package = Path(package) if package else _ROOT / "gan_course"
     try:
         cells = saved_cells(notebooks)
@@ -160,10 +162,6 @@ def generate(*, notebooks: str | Path | None = None, package: str | Path | None 
     if check and status == 1:
         print(f"Exported modules are out of date: run `{COMMAND}` and commit the result.", file=out)
     return status
-
-
-def _default(here: Path, fallback: Path) -> Path:
-    return here if here.is_dir() else fallback
 
 
 def main(argv=None) -> int:

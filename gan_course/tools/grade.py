@@ -48,6 +48,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import notebooks_dir
+
 __all__ = ["Blank", "Exercise", "Result", "load_exercises", "grade_submission", "grade", "main"]
 
 COMMAND = "python -m gan_course.tools.grade"
@@ -120,17 +122,12 @@ def _blanks(cells) -> list[Blank]:
     return blanks
 
 
-def _default_exercises_dir() -> Path:
-    here = Path.cwd() / "notebooks" / "exercises"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "notebooks" / "exercises"
-
-
 def load_exercises(lesson: str, exercises_dir: str | Path | None = None) -> list[Exercise]:
     """The exercise notebooks of one lesson (``"04"`` gives both twins; a full stem gives one).
 
     Example: ``load_exercises("01")[0].blanks[0].name`` -> ``"entropy"``.
     """
-    folder = Path(exercises_dir) if exercises_dir else _default_exercises_dir()
+    folder = Path(exercises_dir) if exercises_dir else notebooks_dir("exercises")
     every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     chosen = [p for p in every if p.stem == lesson or p.stem.startswith(f"{lesson}_")]
     if not chosen:

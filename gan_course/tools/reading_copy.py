@@ -30,6 +30,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from . import notebooks_dir
+
 __all__ = ["build", "external_references", "main"]
 
 COMMAND = "python -m gan_course.tools.reading_copy"
@@ -189,7 +191,7 @@ def build(out: str | Path = "_build/reading-copy", notebooks: str | Path | None 
     import nbformat
 
     log = log or sys.stdout
-    root = Path(notebooks) if notebooks else _default_root()
+    root = Path(notebooks) if notebooks else notebooks_dir()
     lessons = sorted(root.glob("[0-9][0-9]_*.ipynb"))
     if not lessons:
         raise ValueError(f"no executed lessons (NN_*.ipynb) in {root}")
@@ -250,11 +252,6 @@ exercises, open the notebooks in JupyterLab (see the course's README).</p>
 </body>
 </html>
 """
-
-
-def _default_root() -> Path:
-    here = Path.cwd() / "notebooks"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def main(argv=None) -> int:

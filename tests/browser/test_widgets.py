@@ -68,17 +68,24 @@ def notebook(lab):
         lab.stop_kernels(name)
 
 
-def test_kl_explorer_follows_its_sliders(lab, notebook, new_page):
-    name = notebook(ROOT / "notebooks" / "01_information_theory.ipynb")
+def _run_lesson_and_find_widget(lab, notebook, new_page, lesson: str, cell_text: str):
+    """Open the executed lesson in JupyterLab, Run All (no cell may show an error), and return the page, the
+    output area of the cell containing ``cell_text`` and its widget's figure, once visible and rendered."""
+    name = notebook(ROOT / "notebooks" / f"{lesson}.ipynb")
     page = new_page()
     _jl.open_notebook(page, lab, name)
     _jl.run_all(page)
-    assert _jl.errors(page) == [], "lesson 01 shows errors after Run All"
-
-    output = _jl.code_cell(page, "kl_explorer(mu_p=").locator(".jp-OutputArea")
+    assert _jl.errors(page) == [], f"lesson {lesson[:2]} shows errors after Run All"
+    output = _jl.code_cell(page, cell_text).locator(".jp-OutputArea")
     image = output.locator("img.widget-image")
     image.wait_for(state="visible")
     assert "Error displaying widget" not in output.inner_text()
+    return page, output, image
+
+
+def test_kl_explorer_follows_its_sliders(lab, notebook, new_page):
+    page, output, image = _run_lesson_and_find_widget(lab, notebook, new_page, "01_information_theory",
+                                                      "kl_explorer(mu_p=")
     assert _readouts(output) == {"μ_p": "-1.00", "σ_p": "1.00", "μ_q": "1.50", "σ_q": "1.50"}
     start_sha = _jl.image_sha256(image)
 
@@ -112,16 +119,8 @@ def test_kl_explorer_follows_its_sliders(lab, notebook, new_page):
 
 
 def test_snapshot_stepper_follows_its_slider(lab, notebook, new_page):
-    name = notebook(ROOT / "notebooks" / "07_training_pathologies.ipynb")
-    page = new_page()
-    _jl.open_notebook(page, lab, name)
-    _jl.run_all(page)
-    assert _jl.errors(page) == [], "lesson 07 shows errors after Run All"
-
-    output = _jl.code_cell(page, "modes.snapshot_stepper(ring_runs").locator(".jp-OutputArea")
-    image = output.locator("img.widget-image")
-    image.wait_for(state="visible")
-    assert "Error displaying widget" not in output.inner_text()
+    page, output, image = _run_lesson_and_find_widget(lab, notebook, new_page, "07_training_pathologies",
+                                                      "modes.snapshot_stepper(ring_runs")
     slider = _slider(output, "snapshot")
     last = int(slider.locator(".widget-readout").inner_text())
     assert last >= 1, "the stepper should start at its last snapshot"
