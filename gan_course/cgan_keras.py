@@ -1,7 +1,7 @@
 """The conditional GAN of lesson 05 (Keras twin): labels as one-hot vectors concatenated to the noise
 and to the image (seed 001), an embedding variant, the conditional discriminator loss, one training
-step, a moving average of the generator's weights, sampling a chosen digit, and the small CNN "judge"
-that classifies the generated digits.
+step, sampling a chosen digit, and the small CNN "judge" that classifies the generated digits
+(``ema_update`` is lesson 04's, re-exported here).
 
 Each function and class below the marker line is generated from a ``#@save gan_course.cgan_keras`` cell of
 ``notebooks/05_conditional_gan_keras.md`` by ``python -m gan_course.tools.export`` (``tests/test_export.py``
@@ -20,7 +20,7 @@ from . import _imports
 tf = _imports.tensorflow()
 import keras  # noqa: E402  (after TensorFlow, which gan_course._imports loads safely)
 
-from .gan_keras import generator_loss, sample_noise  # noqa: E402
+from .gan_keras import ema_update, generator_loss, sample_noise  # noqa: E402
 
 __all__ = ["condition", "ConditionalGenerator", "ConditionalDiscriminator", "cgan_discriminator_loss",
            "cgan_train_step", "ema_update", "sample_digit", "make_judge", "train_judge", "judge_probabilities",
@@ -189,20 +189,6 @@ def judge_probabilities(J, images, batch_size=500):
     x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1) * 2 - 1     # the judge's [-1, 1]
     return np.concatenate([keras.ops.convert_to_numpy(keras.ops.softmax(J(x[i:i + batch_size], training=False)))
                            for i in range(0, len(x), batch_size)])
-
-
-def ema_update(G_avg, G, decay=0.995):
-    """Move the average generator towards G: every weight w_avg <- decay * w_avg + (1 - decay) * w;
-    BatchNorm's moving statistics are copied. Call it after every training step (also inside a
-    ``tf.function``); ``decay=0`` copies G. Both models must be built the same way.
-
-    Lesson 05, section 7. Example: ``ema_update(G_avg, G, 0.995)``.
-    """
-    for w_avg, w in zip(G_avg.weights, G.weights):
-        if w.trainable:
-            w_avg.assign(decay * w_avg + (1 - decay) * w)             # w_avg + (1 - decay) (w - w_avg)
-        else:
-            w_avg.assign(w)                                           # moving mean and variance of BatchNorm
 
 
 def sample_digit(G, digit, n, z_dim):

@@ -1,7 +1,7 @@
 """The conditional GAN of lesson 05 (PyTorch twin): labels as one-hot vectors concatenated to the noise
 and to the image (seed 001), an embedding variant, the conditional discriminator loss, one training
-step, a moving average of the generator's weights, sampling a chosen digit, and the small CNN "judge"
-that classifies the generated digits.
+step, sampling a chosen digit, and the small CNN "judge" that classifies the generated digits
+(``ema_update`` is lesson 04's, re-exported here).
 
 Each function and class below the marker line is generated from a ``#@save gan_course.cgan_torch`` cell of
 ``notebooks/05_conditional_gan_pytorch.md`` by ``python -m gan_course.tools.export``
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .gan_torch import generator_loss, sample_noise
+from .gan_torch import ema_update, generator_loss, sample_noise
 
 __all__ = ["condition", "ConditionalGenerator", "ConditionalDiscriminator", "cgan_discriminator_loss",
            "cgan_train_step", "ema_update", "sample_digit", "make_judge", "train_judge", "judge_probabilities",
@@ -180,19 +180,6 @@ def judge_probabilities(J, images, batch_size=500, device=None):
     with torch.no_grad():
         return torch.cat([F.softmax(J(x[i:i + batch_size].to(device)), dim=1).cpu()
                           for i in range(0, len(x), batch_size)]).numpy()
-
-
-def ema_update(G_avg, G, decay=0.995):
-    """Move the average generator towards G: every weight w_avg <- decay * w_avg + (1 - decay) * w;
-    BatchNorm's running statistics are copied. Call it after every training step; ``decay=0`` copies G.
-
-    Lesson 05, section 7. Example: ``ema_update(G_avg, G, 0.995)``.
-    """
-    with torch.no_grad():
-        for w_avg, w in zip(G_avg.parameters(), G.parameters()):
-            w_avg.lerp_(w, 1 - decay)                                 # w_avg + (1 - decay) (w - w_avg)
-        for b_avg, b in zip(G_avg.buffers(), G.buffers()):
-            b_avg.copy_(b)                                            # running mean and variance of BatchNorm
 
 
 def sample_digit(G, digit, n, z_dim, device=None):
