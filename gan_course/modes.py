@@ -105,8 +105,9 @@ def plot_snapshot(ax, snaps: dict, i: int, real=None, centers=None, title: str |
     norm = np.linalg.norm(g, axis=-1, keepdims=True)
     unit = g / np.maximum(norm, 1e-12)  # direction only: the length is shown by the arrow's shade
     shade = np.log10(np.maximum(norm[..., 0], 1e-6))
+    # strong pushes black, weak ones mid-grey (never white: every arrow stays visible on the background)
     ax.quiver(q[:, None].repeat(len(q), 1), q[None, :].repeat(len(q), 0), unit[..., 0], unit[..., 1], shade,
-              cmap="Greys", clim=(-3, 1), scale=30, width=0.004, alpha=0.8)
+              cmap="Greys", clim=(-5, 1), scale=22, width=0.007, headwidth=4, headlength=4.5, alpha=0.95)
     if real is not None:
         r = _points("real", real)
         ax.scatter(r[:, 0], r[:, 1], s=2, c="tab:green", alpha=0.3, label="real", rasterized=True)
