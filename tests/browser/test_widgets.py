@@ -144,3 +144,26 @@ def test_snapshot_stepper_follows_its_slider(lab, notebook, new_page):
     shown_sha = _wait_for_image(image, probe["sha"], page)
     assert shown_sha == probe["sha"], "the figure on the page is not gan_course's drawing of snapshot 0"
     assert len(probe["steps"]) == last + 1 and probe["steps"][0] == 0 and re.match(r"\d+", str(probe["steps"][-1]))
+
+
+def test_latent_explorer_follows_its_sliders(lab, notebook, new_page):
+    page, output, image = _run_lesson_and_find_widget(lab, notebook, new_page, "09_latent_space_pytorch",
+                                                      "latent_explorer(lambda z: decode(G_avg, z)")
+    assert _readouts(output) == {name: "0.00" for name in ("PC 1", "PC 2", "PC 3", "ink", "slant")}
+    start_sha = _jl.image_sha256(image)
+
+    handle = _slider(output, "ink").locator(".noUi-handle")
+    handle.focus()
+    handle.press("End")                                   # "ink" to its maximum, +3
+    page.wait_for_function("(el) => el.textContent.trim() === '3.00'",
+                           arg=_slider(output, "ink").locator(".widget-readout").element_handle())
+    probe = _jl.run_probe(page, (
+        "import hashlib, json\n"
+        "_probe = latent_explorer(lambda z: decode(G_avg, z), typical, explorer_directions, judge=mnist_probs,\n"
+        "                         values={'ink': 3.0}, title='Latent explorer (lesson 09)')\n"
+        "print(json.dumps({'sha': hashlib.sha256(_probe.image.value).hexdigest(), **_probe.values()}))"))
+    assert probe["sha"] != start_sha
+    shown_sha = _wait_for_image(image, probe["sha"], page)
+    assert shown_sha == probe["sha"], "the figure on the page is not gan_course's drawing for ink = +3"
+    readout = output.locator(".latent-readout").inner_text()
+    assert f"{probe['z_norm']:.2f}" in readout, readout
