@@ -28,11 +28,14 @@ __all__ = ["make_generator", "make_critic", "critic_loss", "generator_loss", "cl
 
 
 def critic_loss(real_scores, fake_scores):
-    """The critic's loss, to minimise: mean f(fake) - mean f(real), minus the critic's estimate of W.
+    """The critic's loss, to minimise: minus the critic's estimate of W (section 3).
 
     Lesson 08, exercise 1. Example: ``critic_loss(critic(real), critic(fake))``.
     """
-    # The critic maximises mean(real_scores) - mean(fake_scores); return the negative, a loss to minimise.
+    # Goal: a loss whose minimisation makes the critic score real samples higher and generated ones lower, so
+    # that minus the loss is the duality's estimate of W (section 3). The check compares the value and its
+    # gradients on several batches of scores, and names the usual slips: a swapped sign, a sigmoid, an absolute
+    # value, the plain GAN's cross-entropy.
     # BEGIN SOLUTION
     return keras.ops.mean(fake_scores) - keras.ops.mean(real_scores)
     # END SOLUTION
