@@ -24,9 +24,10 @@ those slider values (``explorer.image.value``), byte for byte.
 from __future__ import annotations
 
 import base64
-import io
 
 import numpy as np
+
+from .widgets import _png  # the course widgets' figure-to-PNG step, shared
 
 __all__ = ["LatentExplorer", "latent_explorer"]
 
@@ -37,12 +38,6 @@ def _unit(v, name):
     if not np.isfinite(n) or n == 0:
         raise ValueError(f"direction {name!r} has length {n}: give a non-zero, finite vector.")
     return v / n
-
-
-def _png(fig, dpi=80) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 class LatentExplorer:
