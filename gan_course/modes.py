@@ -93,13 +93,15 @@ def plot_snapshot(ax, snaps: dict, i: int, real=None, centers=None, title: str |
 
     ``snaps`` holds stacked arrays: ``steps`` (S,), ``fake`` (S, n, 2), ``d`` (S, gh, gw) = D(x)
     on a square grid over ``[-lim, lim]^2``, ``grad`` (S, qh, qw, 2) = the generator's gradient
-    field on a coarser grid, and ``lim``. Example: ``plot_snapshot(ax, snaps, -1, real=x_real)``.
+    field on a coarser grid, and ``lim``. Each arrow points where the generator's loss pushes a generated
+    point at that place; strong pushes are drawn black, weak ones grey (the shade follows the logarithm of the
+    push's strength). Example: ``plot_snapshot(ax, snaps, -1, real=x_real)``.
     """
     lim = float(np.asarray(snaps["lim"]))
     d = np.asarray(snaps["d"][i])
     grid = np.linspace(-lim, lim, d.shape[0])
     levels = np.linspace(0, 1, 11)
-    filled = ax.contourf(grid, grid, d.T, levels=levels, cmap="RdBu", alpha=0.55, vmin=0, vmax=1)
+    filled = ax.contourf(grid, grid, d.T, levels=levels, cmap="RdBu", alpha=0.45, vmin=0, vmax=1)
     g = np.asarray(snaps["grad"][i])
     q = np.linspace(-lim, lim, g.shape[0])
     norm = np.linalg.norm(g, axis=-1, keepdims=True)
@@ -110,9 +112,9 @@ def plot_snapshot(ax, snaps: dict, i: int, real=None, centers=None, title: str |
               cmap="Greys", clim=(-5, 1), scale=22, width=0.007, headwidth=4, headlength=4.5, alpha=0.95)
     if real is not None:
         r = _points("real", real)
-        ax.scatter(r[:, 0], r[:, 1], s=2, c="tab:green", alpha=0.3, label="real", rasterized=True)
+        ax.scatter(r[:, 0], r[:, 1], s=4, c="tab:green", alpha=0.5, label="real", rasterized=True, zorder=2)
     fake = np.asarray(snaps["fake"][i])
-    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:purple", alpha=0.6, label="generated", rasterized=True)
+    ax.scatter(fake[:, 0], fake[:, 1], s=4, c="tab:purple", alpha=0.6, label="generated", rasterized=True, zorder=2)
     if centers is not None:
         c = _points("centers", centers)
         ax.scatter(c[:, 0], c[:, 1], marker="+", c="k", s=30, lw=1, label="mode centres")
@@ -121,7 +123,7 @@ def plot_snapshot(ax, snaps: dict, i: int, real=None, centers=None, title: str |
     return filled
 
 
-def snapshot_figure(runs: dict, i: int, real=None, centers=None, dpi: int = 70):
+def snapshot_figure(runs: dict, i: int, real=None, centers=None, dpi: int = 90):
     """A matplotlib Figure (outside pyplot) with snapshot ``i`` of every run side by side.
 
     ``runs`` maps a method name to its snapshots (see ``plot_snapshot``).
@@ -138,7 +140,7 @@ def snapshot_figure(runs: dict, i: int, real=None, centers=None, dpi: int = 70):
     for ax, (name, snaps) in zip(axes, runs.items()):
         step = int(np.asarray(snaps["steps"])[i])
         filled = plot_snapshot(ax, snaps, i, real, centers, title=f"{name}, step {step}")
-    axes[0].legend(loc="lower left", fontsize=7, markerscale=3, framealpha=0.8)
+    axes[0].legend(loc="lower left", fontsize=9, markerscale=3, framealpha=0.8)
     cax = fig.add_axes([1 - 0.85 / width, 0.18, 0.12 / width, 0.7])
     fig.colorbar(filled, cax=cax, label="D(x): probability 'real'")
     return fig
@@ -150,7 +152,7 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def snapshots_gif(runs: dict, real=None, centers=None, frames=None, ms_per_frame: int = 700, dpi: int = 50) -> bytes:
+def snapshots_gif(runs: dict, real=None, centers=None, frames=None, ms_per_frame: int = 700, dpi: int = 64) -> bytes:
     """An animated GIF (bytes) stepping through the snapshots; show it with ``IPython.display.Image``.
 
     Example: ``Image(data=snapshots_gif({"plain": snaps}, real=x_real), format="gif")``.
@@ -175,7 +177,7 @@ class SnapshotStepper:
     Frames are drawn when first shown, then cached. Example: ``SnapshotStepper({"plain": snaps}).frame_png(0)``.
     """
 
-    def __init__(self, runs: dict, real=None, centers=None, start: int = -1, dpi: int = 60):
+    def __init__(self, runs: dict, real=None, centers=None, start: int = -1, dpi: int = 90):
         import ipywidgets as w
 
         self.runs, self.real, self.centers, self.dpi = runs, real, centers, dpi

@@ -123,3 +123,20 @@ def test_compiled_train_steps(kind):
         assert max(np.abs(w).max() for w in critic.get_weights()) <= 0.02 + 1e-7
     else:
         assert out.numpy()[1] >= 0
+
+
+def test_conv_networks_of_the_paper():
+    """The WGAN-GP paper's MNIST networks: shapes, tanh range, no BatchNorm, a per-sample critic."""
+    G, C = W.make_conv_generator(128, 8), W.make_conv_critic(8)
+    x = G(np.random.default_rng(0).normal(0, 10, (3, 128)).astype(np.float32)).numpy()
+    assert x.shape == (3, 28, 28, 1) and np.abs(x).max() <= 1
+    assert C(x).shape == (3, 1)
+    assert not any("batch_normalization" in layer.name for layer in G.layers + C.layers)
+    assert [tuple(layer.output.shape[1:]) for layer in G.layers if "transpose" in layer.name] == \
+        [(8, 8, 16), (14, 14, 8), (28, 28, 1)]
+    assert np.allclose(C(x)[:1], C(x[:1]), atol=1e-5)       # one sample's score does not depend on the others
+    reals = tf.constant(np.random.default_rng(1).uniform(-1, 1, (2, 4, 28, 28, 1)).astype(np.float32))
+    opt_G, opt_C = keras.optimizers.Adam(), keras.optimizers.Adam()
+    opt_G.build(G.trainable_variables)
+    opt_C.build(C.trainable_variables)
+    assert np.isfinite(W.train_step_gp(reals, G, C, opt_G, opt_C).numpy()).all()

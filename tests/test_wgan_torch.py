@@ -130,3 +130,25 @@ def test_gp_critic_learns_the_emd_of_two_clouds():
         estimate = (C(p).mean() - C(q).mean()).item()
     exact = emd_samples(p.numpy(), q.numpy())[0]
     assert estimate == pytest.approx(exact, rel=0.15)
+
+
+def test_conv_networks_of_the_paper():
+    """The WGAN-GP paper's MNIST networks: shapes, tanh range, no BatchNorm, a per-sample critic."""
+    G, C = W.make_conv_generator(128, 8), W.make_conv_critic(8)
+    assert G.z_dim == 128
+    x = G(torch.randn(3, 128) * 10)
+    assert x.shape == (3, 1, 28, 28) and x.abs().max() <= 1
+    assert C(x).shape == (3, 1)
+    assert not any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) for m in list(G.modules()) + list(C.modules()))
+    shapes = []
+    h = torch.randn(2, 128)
+    for layer in G:
+        h = layer(h)
+        if isinstance(layer, nn.ConvTranspose2d):
+            shapes.append(tuple(h.shape[1:]))
+    assert shapes == [(16, 7, 7), (8, 14, 14), (1, 28, 28)]
+    with torch.no_grad():                                   # one sample's score does not depend on the others
+        assert torch.allclose(C(x)[:1], C(x[:1]), atol=1e-5)
+    reals = torch.rand(2, 4, 1, 28, 28) * 2 - 1
+    opt_G, opt_C = torch.optim.Adam(G.parameters()), torch.optim.Adam(C.parameters())
+    assert torch.isfinite(W.train_step_gp(reals, G, C, opt_G, opt_C)).all()
