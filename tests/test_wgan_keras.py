@@ -140,3 +140,28 @@ def test_conv_networks_of_the_paper():
     opt_G.build(G.trainable_variables)
     opt_C.build(C.trainable_variables)
     assert np.isfinite(W.train_step_gp(reals, G, C, opt_G, opt_C).numpy()).all()
+
+
+@pytest.mark.parametrize("grad", [1e-6, 1e-4, 1e-2])
+def test_keras_rmsprop_epsilon_1e16_matches_pytorchs_1e8(grad):
+    """Lesson 08's Keras twin gives RMSprop epsilon = 1e-16: Keras divides by sqrt(v + eps), PyTorch by sqrt(v) + eps.
+
+    With 1e-16 the denominator has PyTorch's floor, 1e-8: sqrt(v + 1e-16) lies between (sqrt(v) + 1e-8) / sqrt(2)
+    and sqrt(v) + 1e-8, so one Keras step is PyTorch's within a factor sqrt(2) (equal once sqrt(v) >> 1e-8). With
+    1e-8 it is far smaller for the tiny gradients a clipped critic passes on (the reason the lesson sets it).
+    """
+    lr, rho = 5e-5, 0.99
+    v = (1 - rho) * grad ** 2                                   # the running mean after one step from 0
+    torch_step = lr * grad / (np.sqrt(v) + 1e-8)                # torch.optim.RMSprop(alpha=0.99, eps=1e-8)
+
+    def keras_step(eps):
+        w = tf.Variable([0.0], dtype=tf.float64)
+        opt = keras.optimizers.RMSprop(lr, rho=rho, epsilon=eps)
+        opt.apply_gradients([(tf.constant([grad], tf.float64), w)])
+        return -float(w.numpy()[0])
+
+    assert torch_step * (1 - 1e-9) <= keras_step(1e-16) <= torch_step * np.sqrt(2)
+    if grad >= 1e-4:
+        assert keras_step(1e-16) == pytest.approx(torch_step, rel=1e-3)
+    if grad <= 1e-4:
+        assert keras_step(1e-8) < 0.2 * torch_step
