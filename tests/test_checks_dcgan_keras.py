@@ -119,6 +119,8 @@ def test_generator(capsys):
     """The Keras twin's whole-generator check, under the PyTorch twin's name and with its hints."""
     check_generator(dcgan_keras.make_generator(100, 32, 8), 100, 32)
     assert "✅ generator" in capsys.readouterr().out
+    check_generator(dcgan_keras.make_generator(100, 32, 8, upsample="resize"), 100, 32)  # the lesson's generator
+    assert "✅ generator" in capsys.readouterr().out
 
     def fails(G, image_size, hint):
         with pytest.raises(CheckFailed) as err:

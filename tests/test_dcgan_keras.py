@@ -23,7 +23,33 @@ def test_shapes_and_ranges(size):
 
 def test_blocks_double_and_halve():
     assert dk.g_block(8)(tf.zeros((2, 4, 4, 16))).shape == (2, 8, 8, 8)
+    assert dk.g_block_resize(8)(tf.zeros((2, 4, 4, 16))).shape == (2, 8, 8, 8)
     assert dk.d_block(16)(tf.zeros((2, 16, 16, 8))).shape == (2, 8, 8, 16)
+
+
+@pytest.mark.parametrize("size", [16, 32, 64])
+def test_resize_generator(size):
+    G = dk.make_generator(20, size, 8, upsample="resize")
+    x = G(tf.random.normal((3, 20)), training=False)
+    assert x.shape == (3, size, size, 3) and float(tf.reduce_max(tf.abs(x))) <= 1.0
+    kinds = [type(ly).__name__ for ly in _leaves(G)]
+    assert "Conv2DTranspose" in kinds[:2] and kinds.count("Conv2DTranspose") == 1  # only the 4x4 projection
+    assert kinds.count("UpSampling2D") == int(np.log2(size)) - 2
+    # the old positional call still builds the paper's transposed generator
+    assert [type(ly).__name__ for ly in _leaves(dk.make_generator(20, size, 8))].count("Conv2DTranspose") == \
+        int(np.log2(size)) - 1
+    with pytest.raises(ValueError, match="upsample"):
+        dk.make_generator(20, size, 8, upsample="bilinear")
+
+
+def test_resize_convolution_keeps_a_flat_input_flat():
+    """Section 2's claim: a randomly initialised resize-convolution maps a flat input to a flat interior; a
+    transposed convolution with k=4, s=2 does not (its four output phases use different taps)."""
+    flat = tf.ones((1, 8, 8, 16))
+    resized = dk.g_block_resize(16).layers[1](dk.g_block_resize(16).layers[0](flat))[0, 1:-1, 1:-1].numpy()
+    assert np.ptp(resized, axis=(0, 1)).max() < 1e-6
+    transposed = dk.g_block(16).layers[0](flat)[0, 1:-1, 1:-1].numpy()
+    assert np.ptp(transposed, axis=(0, 1)).max() > 1e-3
 
 
 @pytest.mark.parametrize("bad", [48, 8, 0, True, "32"])
@@ -83,13 +109,13 @@ def _leaves(model):
     return [leaf for ly in model.layers for leaf in (_leaves(ly) if hasattr(ly, "layers") else [ly])]
 
 
-@pytest.mark.parametrize("size", [32, 64])
-def test_same_function_as_the_pytorch_twin(size):
+@pytest.mark.parametrize("size, upsample", [(32, "transposed"), (64, "transposed"), (32, "resize"), (64, "resize")])
+def test_same_function_as_the_pytorch_twin(size, upsample):
     torch = _imports.torch()
     from gan_course import dcgan_torch as dt
 
-    G, D = dk.make_generator(10, size, 4), dk.make_discriminator(size, 4)
-    tG, tD = dt.make_generator(10, size, 4).eval(), dt.make_discriminator(size, 4).eval()
+    G, D = dk.make_generator(10, size, 4, upsample=upsample), dk.make_discriminator(size, 4)
+    tG, tD = dt.make_generator(10, size, 4, upsample=upsample).eval(), dt.make_discriminator(size, 4).eval()
     # moving statistics that are not 0 / 1, so that eval-mode BatchNorm is exercised
     rng = np.random.default_rng(0)
     for net in (G, D):

@@ -1,11 +1,13 @@
 """gan_course.dcgan_torch: shapes for every image size, the DCGAN rules, the initialisation, one step."""
+import math
+
 import pytest
 import torch
 from torch import nn
 
 import gan_course  # noqa: F401  -- first (see gan_course._imports)
-from gan_course.dcgan_torch import (d_block, g_block, init_weights, make_discriminator, make_generator,
-                                    train_step)
+from gan_course.dcgan_torch import (d_block, g_block, g_block_resize, init_weights, make_discriminator,
+                                    make_generator, train_step)
 
 
 @pytest.mark.parametrize("size", [16, 32, 64, 128])
@@ -34,7 +36,42 @@ def test_dcgan_rules():
 
 def test_blocks():
     assert g_block(8, 4)(torch.zeros(2, 8, 4, 4)).shape == (2, 4, 8, 8)
+    assert g_block_resize(8, 4)(torch.zeros(2, 8, 4, 4)).shape == (2, 4, 8, 8)
     assert d_block(4, 8)(torch.zeros(2, 4, 8, 8)).shape == (2, 8, 4, 4)
+
+
+@pytest.mark.parametrize("size", [16, 32, 64, 128])
+def test_resize_generator(size):
+    G = make_generator(16, size, base=4, upsample="resize").apply(init_weights)
+    with torch.no_grad():
+        x = G(torch.randn(3, 16))
+    assert x.shape == (3, 3, size, size) and x.abs().max() <= 1
+    assert sum(isinstance(m, nn.ConvTranspose2d) for m in G.modules()) == 1          # only the 4x4 projection
+    assert sum(isinstance(m, nn.Upsample) for m in G.modules()) == int(math.log2(size)) - 2
+    with pytest.raises(ValueError, match="upsample"):
+        make_generator(16, size, base=4, upsample="bilinear")
+
+
+def test_old_calls_and_checkpoints_still_fit():
+    """make_generator(z_dim, image_size, base) keeps the paper's layers and their state-dict names (gan_course.scale
+    and saved checkpoints rely on them)."""
+    old, new = make_generator(100, 32, 8), make_generator(100, 32, 8, upsample="transposed")
+    assert list(old.state_dict()) == list(new.state_dict())
+    assert [type(m).__name__ for m in old] == ["Unflatten", "ConvTranspose2d", "BatchNorm2d", "ReLU", "Sequential",
+                                               "Sequential", "ConvTranspose2d", "Tanh"]
+
+
+def test_resize_convolution_keeps_a_flat_input_flat():
+    """Section 2's claim: with random N(0, 0.02) weights a resize-convolution maps a flat input to a flat interior;
+    a transposed convolution with k=4, s=2 (even overlap) does not: its four output phases use different taps."""
+    torch.manual_seed(0)
+    resize, transposed = g_block_resize(16, 16).apply(init_weights), g_block(16, 16).apply(init_weights)
+    flat = torch.ones(1, 16, 8, 8)
+    with torch.no_grad():
+        r = resize[1](resize[0](flat))[0, :, 1:-1, 1:-1]
+        t = transposed[0](flat)[0, :, 1:-1, 1:-1]
+    assert (r.amax((1, 2)) - r.amin((1, 2))).max() < 1e-6
+    assert (t.amax((1, 2)) - t.amin((1, 2))).max() > 1e-3
 
 
 def test_bad_image_size():
