@@ -42,7 +42,7 @@ import numpy as np
 from .env import is_quick
 from .fileio import atomic_write_bytes
 
-__all__ = ["Run", "runs_root", "atomic_write_bytes"]
+__all__ = ["Run", "runs_root", "with_seeds", "atomic_write_bytes"]
 
 KEPT = "_kept"  # runs/_kept/<notebook>/<label>/: runs saved with another config
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -211,6 +211,16 @@ class Run:
         except (OSError, ValueError):
             return {}
 
+    def seeds(self) -> dict:
+        """The seeds command's summary of this run's lesson (``runs/<lesson>/seeds.json``): {name: {"mean", "sd",
+        "min", "max", "n", "values"}}, or {} when ``python -m gan_course.tools.seeds`` has not been run.
+        Example: ``run.seeds().get("recognised")``.
+        """
+        try:
+            return json.loads(self.file("seeds.json").read_text())["numbers"]
+        except (OSError, ValueError, KeyError):
+            return {}
+
     def save_metrics(self, finished: bool = False, **values) -> dict:
         """Merge ``values`` into metrics.json (atomically) and return the whole dict.
 
@@ -338,6 +348,20 @@ class Run:
             return True
 
         return save, restore
+
+
+def with_seeds(value, summary: dict | None, fmt: str = "{:.3g}", show_range: bool = False) -> str:
+    """``value`` formatted by ``fmt``, then the seeds' mean ± sd (and their range) from one entry of ``Run.seeds()``.
+
+    With no entry (``None`` or {}) only the value. For the key-results boxes of the lessons.
+    Example: ``with_seeds(0.593, {"mean": 0.586, "sd": 0.035, "min": 0.527, "max": 0.613, "n": 5}, "{:.1%}")``
+    -> ``'59.3% (over 5 seeds: 58.6% ± 3.5%)'``.
+    """
+    text = fmt.format(value)
+    if not summary:
+        return text
+    spread = f", {fmt.format(summary['min'])} to {fmt.format(summary['max'])}" if show_range else ""
+    return f"{text} (over {summary['n']} seeds: {fmt.format(summary['mean'])} ± {fmt.format(summary['sd'])}{spread})"
 
 
 def _variables(obj) -> list:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (import-order guard first)
-from gan_course.runs import Run, atomic_write_bytes, config_label, runs_root
+from gan_course.runs import Run, atomic_write_bytes, config_label, runs_root, with_seeds
 
 
 @pytest.fixture
@@ -26,6 +26,19 @@ def test_metrics_arrays_and_finished(root):
     assert again.finished and again.metrics()["seconds"] == 1.5 and again.metrics()["config"] == {"epochs": 2}
     np.testing.assert_array_equal(again.load_array("samples.npy"), np.ones((3, 2)))
     assert not list(root.glob("lesson/.*.tmp")), "no temporary files left behind"
+
+
+def test_seeds_summary_and_with_seeds(root):
+    run = Run("lesson", config={"epochs": 2}, root=root)
+    assert run.seeds() == {} and with_seeds(0.5932, run.seeds().get("recognised"), "{:.1%}") == "59.3%"
+    entry = {"mean": 0.586, "sd": 0.035, "min": 0.527, "max": 0.613, "n": 5, "values": {}}
+    run.file("seeds.json").write_text(json.dumps({"numbers": {"recognised": entry}}))
+    assert run.seeds() == {"recognised": entry}
+    assert with_seeds(0.5932, run.seeds()["recognised"], "{:.1%}") == "59.3% (over 5 seeds: 58.6% ± 3.5%)"
+    assert (with_seeds(0.5932, entry, "{:.1%}", show_range=True)
+            == "59.3% (over 5 seeds: 58.6% ± 3.5%, 52.7% to 61.3%)")
+    run.file("seeds.json").write_text("not json")
+    assert run.seeds() == {}
 
 
 def test_other_config_is_kept_and_reloaded_when_switched_back(root, capsys):
