@@ -353,12 +353,13 @@ class Run:
 def with_seeds(value, summary: dict | None, fmt: str = "{:.3g}", show_range: bool = False) -> str:
     """``value`` formatted by ``fmt``, then the seeds' mean ± sd (and their range) from one entry of ``Run.seeds()``.
 
-    With no entry (``None`` or {}) only the value. For the key-results boxes of the lessons.
+    With no entry (``None`` or {}), or one from a single seed (no spread to show), only the value. For the
+    key-results boxes of the lessons.
     Example: ``with_seeds(0.593, {"mean": 0.586, "sd": 0.035, "min": 0.527, "max": 0.613, "n": 5}, "{:.1%}")``
     -> ``'59.3% (over 5 seeds: 58.6% ± 3.5%)'``.
     """
     text = fmt.format(value)
-    if not summary:
+    if not summary or summary.get("n", 0) < 2:
         return text
     spread = f", {fmt.format(summary['min'])} to {fmt.format(summary['max'])}" if show_range else ""
     return f"{text} (over {summary['n']} seeds: {fmt.format(summary['mean'])} ± {fmt.format(summary['sd'])}{spread})"

@@ -35,6 +35,8 @@ def test_seeds_summary_and_with_seeds(root):
     run.file("seeds.json").write_text(json.dumps({"numbers": {"recognised": entry}}))
     assert run.seeds() == {"recognised": entry}
     assert with_seeds(0.5932, run.seeds()["recognised"], "{:.1%}") == "59.3% (over 5 seeds: 58.6% ± 3.5%)"
+    one = {"mean": 0.5, "sd": float("nan"), "min": 0.5, "max": 0.5, "n": 1}  # a number only one seed measured
+    assert with_seeds(0.5, one, "{:.1%}") == "50.0%"
     assert (with_seeds(0.5932, entry, "{:.1%}", show_range=True)
             == "59.3% (over 5 seeds: 58.6% ± 3.5%, 52.7% to 61.3%)")
     run.file("seeds.json").write_text("not json")
