@@ -19,6 +19,9 @@ rarest digit's share relative to a tenth; at the end also with the noise scaled 
 Judging reseeds the global generator (as the lesson's ``finish_run`` does), so the noise that training draws
 afterwards depends on ``--every``: compare variants at the same ``--every`` and ``--threads``.
 
+``code10`` and the ``infogan*`` variants give G a categorical code beside z (InfoGAN, Chen et al. 2016): the
+lesson's section "A noise space in pieces" takes ``infogan_ema999`` further (200 epochs).
+
 The loop is the lesson's, written out flat so that each variant can change one line of it: the
 discriminator step on ``real`` and ``fake.detach()``, then the generator step on the same fakes, then
 ``ema_update``.
@@ -48,10 +51,21 @@ VARIANTS = {  # name -> (what it changes, the settings it overrides)
              {"topk": 0.5}),
     "combo": ("shift, ema 0.999 and 240 epochs (the rates falling over the last 80) together",
               {"shift": 2, "ema": 0.999, "epochs": 240, "decay_epochs": 80}),
+    "code10": ("a 10-way code beside z: G gets z and a one-hot of a uniformly drawn category (no labels)",
+               {"codes": 10}),
+    "infogan": ("code10 and InfoGAN's head: a linear layer on D's last hidden layer guesses the code of a fake "
+                "(cross-entropy, weight 1, for D's body and head and for G)", {"codes": 10, "info": 1.0}),
+    "infogan_ema999": ("infogan and ema 0.999", {"codes": 10, "info": 1.0, "ema": 0.999}),
+    "infogan_ema999_200": ("infogan, ema 0.999 and 200 epochs (the rates falling over the last 60)",
+                           {"codes": 10, "info": 1.0, "ema": 0.999, "epochs": 200, "decay_epochs": 60}),
+    "infogan20_ema999": ("infogan_ema999 with a 20-way code", {"codes": 20, "info": 1.0, "ema": 0.999}),
+    "infogan_w2_ema999": ("infogan_ema999 with weight 2 on D's guess", {"codes": 10, "info": 2.0, "ema": 0.999}),
+    "infogan_long": ("infogan and 240 epochs (the rates falling over the last 80)",
+                     {"codes": 10, "info": 1.0, "epochs": 240, "decay_epochs": 80}),
 }
 BASE = dict(g_hidden=(256, 512), d_hidden=(512, 256), batch_norm=True, dropout=0.3, lr=5e-4, beta1=0.5, ema=0.99,
             decay_epochs=40, epochs=140, z_dim=20, noise="uniform", smooth=1.0, batch_size=64, seed=0,
-            sn=False, r1=0.0, shift=0, topk=0.0)
+            sn=False, r1=0.0, shift=0, topk=0.0, codes=0, info=0.0)
 
 
 def run_variant(name, overrides, every, quick):
@@ -71,8 +85,18 @@ def run_variant(name, overrides, every, quick):
     seed = cfg["seed"]
     gan_course.seed_everything(seed)
     x = torch.tensor(mnist("train", n=4_000, value_range=(-1, 1), seed=seed, verbose=False)[0][:, None])
-    G = make_generator(cfg["z_dim"], cfg["g_hidden"], cfg["batch_norm"])
+    G = make_generator(cfg["z_dim"] + cfg["codes"], cfg["g_hidden"], cfg["batch_norm"])
     D = make_discriminator(cfg["d_hidden"], cfg["dropout"])
+    # InfoGAN's code guess, on D's last hidden layer (made only when used: its initialisation draws random numbers)
+    Q = torch.nn.Linear(cfg["d_hidden"][-1], cfg["codes"]) if cfg["info"] else torch.nn.Identity()
+
+    def noise(n, scale=1.0):
+        """(n, z_dim + codes) generator inputs and the (n,) categories drawn (zeros without codes)."""
+        z = scale * sample_noise(n, cfg["z_dim"], cfg["noise"])
+        if not cfg["codes"]:
+            return z, None
+        c = torch.randint(0, cfg["codes"], (n,))
+        return torch.cat([z, F.one_hot(c, cfg["codes"]).float()], 1), c
     G_avg = copy.deepcopy(G)
 
     class Shift(torch.nn.Module):
@@ -100,7 +124,7 @@ def run_variant(name, overrides, every, quick):
             if isinstance(layer, torch.nn.Linear):
                 D[i] = spectral_norm(layer)
     opt_G = torch.optim.Adam(G.parameters(), lr=cfg["lr"], betas=(cfg["beta1"], 0.999))
-    opt_D = torch.optim.Adam(D.parameters(), lr=cfg["lr"], betas=(cfg["beta1"], 0.999))
+    opt_D = torch.optim.Adam([*D.parameters(), *Q.parameters()], lr=cfg["lr"], betas=(cfg["beta1"], 0.999))
     B, E = cfg["batch_size"], cfg["epochs"]
     order = torch.Generator().manual_seed(seed)
 
@@ -109,7 +133,7 @@ def run_variant(name, overrides, every, quick):
         G_avg.eval()
         gan_course.seed_everything(seed)
         with torch.no_grad():
-            images = ((G_avg(scale * sample_noise(n_samples, cfg["z_dim"], cfg["noise"])) + 1) / 2)[:, 0].numpy()
+            images = ((G_avg(noise(n_samples, scale)[0]) + 1) / 2)[:, 0].numpy()
         p = mnist_probs(images)
         shares = np.bincount(p.argmax(1), minlength=10) / len(p) * 10
         return round(float((p.max(1) >= 0.9).mean()), 4), round(float(shares.min()), 3)
@@ -125,29 +149,37 @@ def run_variant(name, overrides, every, quick):
         perm = torch.randperm(len(x), generator=order)
         for i in range(len(x) // B):
             real = x[perm[i * B:(i + 1) * B]]                          # (B, 1, 28, 28)
-            fake = G(sample_noise(B, cfg["z_dim"], cfg["noise"]))     # (B, 1, 28, 28)
+            z, code = noise(B)
+            fake = G(z)                                                # (B, 1, 28, 28)
             if cfg["r1"]:
                 real = real.clone().requires_grad_(True)
-            real_logits, fake_logits = D(real), D(fake.detach())
+            real_logits = D(real)
+            fake_hidden = D[:-1](fake.detach())                        # (B, d_hidden[-1])
+            fake_logits = D[-1](fake_hidden)
             d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, cfg["smooth"]))
                       + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
             if cfg["r1"]:
                 grad, = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
                 d_loss = d_loss + cfg["r1"] / 2 * grad.pow(2).flatten(1).sum(1).mean()
+            if cfg["info"]:
+                d_loss = d_loss + cfg["info"] * F.cross_entropy(Q(fake_hidden), code)
             opt_D.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_D.step()
-            logits = D(fake)
+            hidden = D[:-1](fake)
+            logits = D[-1](hidden)
             if cfg["topk"]:
                 logits = logits.topk(max(int(B * cfg["topk"]), int(B * 0.99 ** epoch)), dim=0).values
             g_loss = generator_loss(logits)
+            if cfg["info"]:
+                g_loss = g_loss + cfg["info"] * F.cross_entropy(Q(hidden), code)
             opt_G.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_G.step()
             ema_update(G_avg, G, cfg["ema"])
         if epoch % every == 0 or epoch == E:
             curve[epoch] = judged()
-            print(f"{name:>15} epoch {epoch:>3}: {time.perf_counter() - tic:5.0f} s, confident {curve[epoch][0]:.1%}, "
+            print(f"{name:>18} epoch {epoch:>3}: {time.perf_counter() - tic:5.0f} s, confident {curve[epoch][0]:.1%}, "
                   f"rarest digit x{curve[epoch][1]:.2f}", file=sys.stderr, flush=True)
     return dict(variant=name, change=VARIANTS[name][0], epochs=E, seconds=round(time.perf_counter() - tic, 1),
                 cpu_seconds=round(time.process_time() - cpu, 1), threads=torch.get_num_threads(),
