@@ -42,7 +42,7 @@ import numpy as np
 from .env import is_quick
 from .fileio import atomic_write_bytes
 
-__all__ = ["Run", "runs_root", "with_seeds", "atomic_write_bytes"]
+__all__ = ["Run", "runs_root", "with_seeds", "lesson_seeds", "atomic_write_bytes"]
 
 KEPT = "_kept"  # runs/_kept/<notebook>/<label>/: runs saved with another config
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -363,6 +363,23 @@ def with_seeds(value, summary: dict | None, fmt: str = "{:.3g}", show_range: boo
         return text
     spread = f", {fmt.format(summary['min'])} to {fmt.format(summary['max'])}" if show_range else ""
     return f"{text} (over {summary['n']} seeds: {fmt.format(summary['mean'])} ± {fmt.format(summary['sd'])}{spread})"
+
+
+def lesson_seeds(lesson: str, folder: str | None = None) -> dict:
+    """The seeds command's summary of one run folder of a lesson, from ``runs/<lesson>/seeds.json``: {key: {"mean",
+    "sd", "min", "max", "n", "values"}}, or {} when the seeds command has not been run for that lesson.
+
+    seeds.json names a number ``key`` when the lesson wrote one run folder and ``<folder>:key`` when it wrote
+    several (a nested folder with "." for "/"); this keeps the names of ``folder`` (default: the folder named
+    like the lesson) without their prefix, so a caller need not know how many folders the lesson wrote.
+    Example: ``lesson_seeds("04_vanilla_gan_pytorch", "04_vanilla_gan_pytorch-code")["quality.confident"]["mean"]``.
+    """
+    try:
+        numbers = json.loads((runs_root() / lesson / "seeds.json").read_text())["numbers"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    own = (folder or lesson).replace("/", ".") + ":"
+    return {name.removeprefix(own): v for name, v in numbers.items() if ":" not in name or name.startswith(own)}
 
 
 def _variables(obj) -> list:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (import-order guard first)
-from gan_course.runs import Run, atomic_write_bytes, config_label, runs_root, with_seeds
+from gan_course.runs import Run, atomic_write_bytes, config_label, lesson_seeds, runs_root, with_seeds
 
 
 @pytest.fixture
@@ -121,6 +121,21 @@ def test_quick_mode_uses_its_own_folder(tmp_path, monkeypatch):
     assert Run("lesson", root=tmp_path).path.name == "lesson-quick"
     with pytest.raises(ValueError, match="plain folder name"):
         Run("../escape", root=tmp_path)
+
+
+def test_lesson_seeds_picks_one_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_RUNS", str(tmp_path))
+    assert lesson_seeds("04") == {}                                       # the seeds command has not run
+    entry = {"mean": 0.5, "sd": 0.1, "n": 3}
+    (tmp_path / "04").mkdir()
+    (tmp_path / "04" / "seeds.json").write_text(json.dumps({"numbers": {"fid": entry}}))
+    assert lesson_seeds("04") == {"fid": entry}                           # one run folder: names without prefix
+    numbers = {"04:fid": entry, "04-code:fid": dict(entry, mean=0.7), "02.vae:fid": dict(entry, mean=0.9)}
+    (tmp_path / "04" / "seeds.json").write_text(json.dumps({"numbers": numbers}))
+    assert lesson_seeds("04")["fid"]["mean"] == 0.5                       # the lesson's own folder by default
+    assert lesson_seeds("04", "04-code") == {"fid": dict(entry, mean=0.7)}
+    assert lesson_seeds("04", "02/vae")["fid"]["mean"] == 0.9             # a nested folder: "/" written "."
+    assert lesson_seeds("04", "missing") == {}
 
 
 def test_runs_root_is_repo_root(monkeypatch, tmp_path):
