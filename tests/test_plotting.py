@@ -51,6 +51,12 @@ def test_clear_errors(bad, msg):
 def test_show_and_losses_draw_labelled_axes():
     ax = plotting.show_images(np.zeros((4, 1, 8, 8)), title="grid")
     assert ax.get_title() == "grid"
+    ax = plotting.show_images(np.zeros((6, 8, 8)), nrow=3, row_labels=["first", "second"])
+    texts = {t.get_text(): t.get_position() for t in ax.texts}
+    assert set(texts) == {"first", "second"} and texts["second"][1] - texts["first"][1] == 10  # h + padding
+    assert texts["first"][0] < 0                                    # left of the grid
+    with pytest.raises(ValueError, match="3 labels for a grid of 2 rows"):
+        plotting.show_images(np.zeros((6, 8, 8)), nrow=3, row_labels=["a", "b", "c"])
     ax = plotting.plot_losses({"D": np.linspace(1, 0, 200), "G": [1.0] * 200}, smooth=10)
     assert ax.get_xlabel() == "iteration" and len(ax.get_legend().get_texts()) == 2
     with pytest.raises(ValueError, match="dict"):
