@@ -119,10 +119,11 @@ def show_images(images, nrow: int | None = None, title: str | None = None, ax=No
     import matplotlib.pyplot as plt
 
     grid = image_grid(images, nrow=nrow, value_range=value_range)
-    n, h = len(images), to_nhwc01(images[:1], value_range).shape[1]
-    rows = int(math.ceil(n / (nrow or int(math.ceil(math.sqrt(n))))))
-    if row_labels is not None and len(row_labels) != rows:
-        raise ValueError(f"row_labels has {len(row_labels)} labels for a grid of {rows} rows.")
+    if row_labels is not None:  # the grid's layout, as image_grid made it (padding 2 around every image)
+        rows = int(math.ceil(len(images) / (nrow or int(math.ceil(math.sqrt(len(images)))))))
+        h = (grid.shape[0] - 2) // rows - 2                        # one image's height
+        if len(row_labels) != rows:
+            raise ValueError(f"row_labels has {len(row_labels)} labels for a grid of {rows} rows.")
     if ax is None:
         side = min(8.0, 1.0 + grid.shape[1] / 40)
         _, ax = plt.subplots(figsize=figsize or (side, side * grid.shape[0] / grid.shape[1]))
@@ -131,7 +132,7 @@ def show_images(images, nrow: int | None = None, title: str | None = None, ax=No
     else:
         ax.imshow(grid)
     ax.set_axis_off()
-    for r, label in enumerate(row_labels or []):                  # padding 2: row r's centre is 2 + r (h + 2) + h / 2
+    for r, label in enumerate(row_labels or []):                  # row r's centre is 2 + r (h + 2) + h / 2
         ax.text(-3, 2 + r * (h + 2) + h / 2, label, ha="right", va="center", fontsize=8)
     if title:
         ax.set_title(title)
