@@ -1,7 +1,10 @@
-"""What the training-speed benchmarks share (``train_speed.py``, ``dcgan_speed.py``): the timing loop and
-the names of the hardware. Each script keeps its own networks, loops and command line."""
+"""What the benchmarks share: the timing loop and the names of the hardware (``train_speed.py``,
+``dcgan_speed.py``), and the JSON-lines record of a result (``gan04_recipes.py``, ``gan06_code.py``,
+``gan08_mnist.py``). Each script keeps its own networks, loops and command line."""
 from __future__ import annotations
 
+import json
+import pathlib
 import platform
 import statistics
 import time
@@ -59,3 +62,17 @@ def measure(variants, batch_size, seconds, rounds, chunk=5, sync=lambda: None) -
                 n += chunk
             results[name].append(n * batch_size / (time.perf_counter() - start))
     return {name: statistics.median(v) for name, v in results.items()}
+
+
+def record(script: str, result: dict) -> pathlib.Path:
+    """Print ``result`` as one JSON line and append it to ``runs/_benchmarks/<script>.jsonl``; returns that path.
+
+    Example: ``record("gan08_mnist", {"fid": 1.40})`` -> ``.../runs/_benchmarks/gan08_mnist.jsonl``.
+    """
+    line = json.dumps(result)
+    print(line, flush=True)
+    out = pathlib.Path(__file__).resolve().parents[1] / "runs" / "_benchmarks" / f"{script}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a") as fh:
+        fh.write(line + "\n")
+    return out

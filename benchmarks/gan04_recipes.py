@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
-import pathlib
 import sys
 import time
+
+from _harness import record  # benchmarks/_harness.py
 
 VARIANTS = {  # name -> (what it changes, the settings it overrides)
     "final": ("lesson 04's final model, unchanged", {}),
@@ -207,14 +207,8 @@ def main():
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = pathlib.Path(__file__).resolve().parents[1] / "runs" / "_benchmarks" / "gan04_recipes.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
     for name in args.variants or list(VARIANTS):
-        result = run_variant(name, VARIANTS[name][1], args.every, args.quick)
-        line = json.dumps(result)
-        print(line, flush=True)
-        with out.open("a") as fh:
-            fh.write(line + "\n")
+        record("gan04_recipes", run_variant(name, VARIANTS[name][1], args.every, args.quick))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import pathlib
 import time
+
+from _harness import record  # benchmarks/_harness.py
 
 
 def main():
@@ -110,12 +111,7 @@ def main():
                   last_recognised_min=min(t["recognised"] for t in tail), last_ratio_min=min(t["min_ratio"] for t in tail),
                   last_ratio_max=max(t["max_ratio"] for t in tail),
                   last_goal_held=all(t["recognised"] >= 0.7 and t["within"] for t in tail), curve=curve)
-    line = json.dumps(result)
-    print(line, flush=True)
-    out = pathlib.Path(__file__).resolve().parents[1] / "runs" / "_benchmarks" / "gan06_code.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a") as fh:
-        fh.write(line + "\n")
+    record("gan06_code", result)
 
 
 if __name__ == "__main__":

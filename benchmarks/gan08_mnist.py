@@ -26,8 +26,9 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import pathlib
 import time
+
+from _harness import record  # benchmarks/_harness.py
 
 
 def main():
@@ -51,6 +52,7 @@ def main():
 
     from gan_course import data
     from gan_course.features import mnist_probs
+    from gan_course.gan_torch import ema_update
     from gan_course.quality import evaluate
     from gan_course.wgan_torch import make_conv_critic, make_conv_generator, train_step_gp
 
@@ -85,10 +87,8 @@ def main():
                     group["lr"] = lr * (iters - step + 1) / (iters - decay_from)
         reals = pool[torch.randint(len(pool), (args.critic, args.batch))]          # (k, B, 1, 28, 28)
         train_step_gp(reals, G, C, opt_G, opt_C, 10.0)
-        with torch.no_grad():
-            for decay, avg in averages.items():
-                for p_avg, p in zip(avg.parameters(), G.parameters()):
-                    p_avg.lerp_(p, 1 - decay)
+        for decay, avg in averages.items():
+            ema_update(avg, G, decay)
         seconds += time.perf_counter() - tic
         if step in eval_at:
             point = {"step": step, "seconds": round(seconds, 1), "G": judge(G)}
@@ -98,12 +98,7 @@ def main():
     result = {"script": "gan08_mnist", "dim": dim, "iters": iters, "critic": args.critic, "lr": list(args.lr),
               "batch": args.batch, "decay": args.decay, "seed": seed, "threads": torch.get_num_threads(),
               "quick": args.quick, "seconds": round(seconds, 1), "curve": curve}
-    line = json.dumps(result)
-    print(line)
-    out = pathlib.Path(gan_course.runs.runs_root()) / "_benchmarks" / "gan08_mnist.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a") as fh:
-        fh.write(line + "\n")
+    record("gan08_mnist", result)
 
 
 if __name__ == "__main__":
