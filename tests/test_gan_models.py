@@ -172,3 +172,46 @@ def test_twins_batch_norm_generators_agree(tm, km):
     Gt.train()
     np.testing.assert_allclose(Gt(torch.from_numpy(z)).detach().numpy()[:, 0], np.asarray(Gk(z, training=True))[..., 0],
                                atol=1e-4)
+
+
+def test_twins_step_with_a_code_agree_and_add_the_cross_entropy(tm, km):
+    """train_step_info (InfoGAN's code; lesson 04, section 11, and lesson 06): the same weights give the same four
+    numbers and the same new weights in both frameworks, and its D loss is train_step's D loss on D's first output
+    plus weight x the cross-entropy of D's other outputs (its guess of the code) on the generated images."""
+    import copy
+
+    import keras
+    import torch
+    import torch.nn.functional as F
+
+    codes, weight = 3, 0.7
+    torch.manual_seed(0)
+    Gt, Dt = tm.make_generator(z_dim=8 + codes, hidden=(16, 32)), tm.make_discriminator(hidden=(32, 16), dropout=0.0)
+    Dt[-1] = torch.nn.Linear(16, 1 + codes)                     # the logit, then the guess of the code
+    Gk = km.make_generator(z_dim=8 + codes, hidden=(16, 32))
+    Dk_plain = km.make_discriminator(hidden=(32, 16), dropout=0.0)
+    Dk = keras.Sequential([keras.Input((28, 28, 1)), *Dk_plain.layers[:-1], keras.layers.Dense(1 + codes)])
+    _copy_torch_to_keras(Gt, Gk)
+    _copy_torch_to_keras(Dt, Dk)
+    rng = np.random.default_rng(2)
+    code = rng.integers(0, codes, 6)
+    z = np.concatenate([rng.uniform(-1, 1, (6, 8)), np.eye(codes)[code]], axis=1).astype(np.float32)
+    real = rng.uniform(-1, 1, (6, 28, 28)).astype(np.float32)
+    with torch.no_grad():                                       # the D loss by hand, before the step
+        fake_out, real_out = Dt(Gt(torch.from_numpy(z))), Dt(torch.from_numpy(real[:, None]))
+        expected = (tm.discriminator_loss(real_out[:, :1], fake_out[:, :1])
+                    + weight * F.cross_entropy(fake_out[:, 1:], torch.from_numpy(code)))
+    G_before = copy.deepcopy(Gt)
+    opt_Gt, opt_Dt = torch.optim.SGD(Gt.parameters(), lr=0.1), torch.optim.SGD(Dt.parameters(), lr=0.1)
+    opt_Gk, opt_Dk = keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1)
+    opt_Gk.build(Gk.trainable_variables)
+    opt_Dk.build(Dk.trainable_variables)
+    out_t = tm.train_step_info(torch.from_numpy(real[:, None]), torch.from_numpy(z), torch.from_numpy(code),
+                               Gt, Dt, opt_Gt, opt_Dt, weight)
+    out_k = km.train_step_info(real[..., None], z, code.astype(np.int32), Gk, Dk, opt_Gk, opt_Dk, weight)
+    assert float(out_t[0]) == pytest.approx(float(expected), rel=1e-5)
+    np.testing.assert_allclose([float(v) for v in out_t], [float(v) for v in out_k], rtol=1e-4)
+    assert any(not torch.equal(a, b) for a, b in zip(Gt.parameters(), G_before.parameters()))  # G took a step
+    _copy_torch_to_keras(Gt, Gk_after := km.make_generator(z_dim=8 + codes, hidden=(16, 32)))
+    for a, b in zip(_keras_weights(Gk_after), _keras_weights(Gk)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
