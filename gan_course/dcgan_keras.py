@@ -18,7 +18,8 @@ and plots stay in the lesson. Build the optimizers before compiling the step::
     opt_G.build(G.trainable_variables); opt_D.build(D.trainable_variables)
     step = tf.function(lambda real: train_step(real, tf.random.normal((64, 100)), G, D, opt_G, opt_D))
 
-Images are (B, S, S, channels) (S = image_size: 32, 64 or 128) in [-1, 1]; the discriminator returns logits (B, 1).
+Images are (B, S, S, channels) (S = image_size: 32, 64 or 128) in [-1, 1]; the discriminator returns logits (B, 1)
+(with ``outputs=1 + codes``, lesson 06's InfoGAN code, (B, 1 + codes): the logit, then its guess of the code).
 Import ``gan_course`` before this module (it makes the TensorFlow / PyTorch import order safe).
 """
 from . import _imports
@@ -140,10 +141,11 @@ def make_generator(z_dim=100, image_size=32, base=64, channels=3, upsample="tran
     return keras.Sequential(layers, name="generator")
 
 
-def make_discriminator(image_size=32, base=64, channels=3):
+def make_discriminator(image_size=32, base=64, channels=3, outputs=1):
     """DCGAN discriminator: images (B, S, S, channels) -> one logit per image (B, 1); no pooling, no sigmoid.
 
-    A first strided convolution without BatchNorm, then d_blocks down to 4x4, then a 4x4 'valid' convolution to 1.
+    A first strided convolution without BatchNorm, then d_blocks down to 4x4, then a 4x4 'valid' convolution to
+    ``outputs``: 1, the logit, or 1 + codes with InfoGAN's code (section 7: the logit, then D's guess of the code).
     Lesson 06, section 5.
     Example: ``make_discriminator(image_size=64)(tf.zeros((8, 64, 64, 3))).shape`` -> ``(8, 1)``.
     """
@@ -155,6 +157,6 @@ def make_discriminator(image_size=32, base=64, channels=3):
     for _ in range(n):
         c *= 2
         layers.append(d_block(c))                                            # side /2, channels x2
-    layers += [keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=dcgan_init()),  # (B, 1, 1, 1)
-               keras.layers.Flatten()]                                       # (B, 1): a logit
+    layers += [keras.layers.Conv2D(outputs, 4, padding="valid", kernel_initializer=dcgan_init()),  # (B, 1, 1, outputs)
+               keras.layers.Flatten()]                                       # (B, outputs): a logit (and the code's guess)
     return keras.Sequential(layers, name="discriminator")

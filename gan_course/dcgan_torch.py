@@ -10,7 +10,8 @@ Each function below the marker line is generated from a ``#@save gan_course.dcga
 if they drift), so ``benchmarks/dcgan_speed.py`` and later lessons import the code the reader saw. The ``#
 BEGIN SOLUTION`` / ``# END SOLUTION`` comments mark the lesson's exercise blanks.
 
-Images are (B, C, S, S) in [-1, 1]; the discriminator returns logits (B, 1), no sigmoid; the
+Images are (B, C, S, S) in [-1, 1]; the discriminator returns logits (B, 1), no sigmoid (with
+``outputs=1 + codes``, lesson 06's InfoGAN code, (B, 1 + codes): the logit, then its guess of the code); the
 losses are lesson 04's (``gan_course.gan_torch``).
 """
 import math
@@ -92,10 +93,11 @@ def make_generator(z_dim=100, image_size=32, base=64, channels=3, upsample="tran
     return nn.Sequential(*layers)
 
 
-def make_discriminator(image_size=32, base=64, channels=3):
+def make_discriminator(image_size=32, base=64, channels=3, outputs=1):
     """DCGAN discriminator: images (B, channels, S, S) -> one logit per image (B, 1); no pooling, no sigmoid.
 
-    A first strided convolution without BatchNorm, then d_blocks down to 4x4, then a 4x4 convolution to 1.
+    A first strided convolution without BatchNorm, then d_blocks down to 4x4, then a 4x4 convolution to
+    ``outputs``: 1, the logit, or 1 + codes with InfoGAN's code (section 7: the logit, then D's guess of the code).
     Example: ``make_discriminator(image_size=64)(torch.zeros(8, 3, 64, 64)).shape`` -> ``(8, 1)``.
     """
     n = _levels(image_size)
@@ -104,7 +106,7 @@ def make_discriminator(image_size=32, base=64, channels=3):
     for _ in range(n):
         layers.append(d_block(c, 2 * c))                      # side /2, channels x2
         c *= 2
-    layers += [nn.Conv2d(c, 1, 4, 1, 0), nn.Flatten()]       # (B, 1): a logit
+    layers += [nn.Conv2d(c, outputs, 4, 1, 0), nn.Flatten()]  # (B, outputs): a logit (and the code's guess)
     return nn.Sequential(*layers)
 
 

@@ -134,3 +134,10 @@ def test_same_function_as_the_pytorch_twin(size, upsample):
     l_torch = tD(torch.from_numpy(img.transpose(0, 3, 1, 2).copy())).detach().numpy()
     assert np.abs(l_keras - l_torch).max() < 1e-4
     assert sum(int(np.prod(v.shape)) for v in G.trainable_variables) == sum(p.numel() for p in tG.parameters())
+
+
+def test_discriminator_with_more_outputs():
+    """outputs=1 + codes (lesson 06's InfoGAN code): the logit and the code's guess from the same last convolution."""
+    D = dk.make_discriminator(image_size=32, base=8, outputs=13)
+    assert tuple(D(tf.zeros((4, 32, 32, 3))).shape) == (4, 13)
+    assert D.count_params() - dk.make_discriminator(32, 8).count_params() == 12 * (32 * 4 * 4 + 1)

@@ -101,3 +101,11 @@ def test_train_step_updates_both_and_reports():
     assert 0 < out[2] < 1 and 0 < out[3] < 1 and out[0] > 0 and out[1] > 0
     assert any(not torch.equal(a, b) for a, b in zip(g0, G.parameters()))
     assert any(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
+
+
+def test_discriminator_with_more_outputs():
+    """outputs=1 + codes (lesson 06's InfoGAN code): the logit and the code's guess from the same last convolution."""
+    D = make_discriminator(image_size=32, base=8, outputs=13)
+    assert D(torch.zeros(4, 3, 32, 32)).shape == (4, 13)
+    assert sum(p.numel() for p in D.parameters()) - sum(p.numel() for p in make_discriminator(32, 8).parameters()) \
+        == 12 * (32 * 4 * 4 + 1)                               # 12 more 4x4 kernels over 32 channels, and biases
