@@ -16,6 +16,7 @@ start-up (importing torch or TensorFlow), about 10-30 s on 2 cores.
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -35,13 +36,17 @@ TIMEOUT = 600
 GLOO_ABORT = "terminate called without an active exception"  # a gloo worker aborting (SIGABRT) on a loaded machine
 
 
-def _launch(cmd, runs, timeout=TIMEOUT):
-    """Run a launch command; one retry when a gloo worker aborted (seen once in CI while nbval ran beside it;
-    the retry resumes from the run's last checkpoint, which tests below show is bit-identical)."""
+def _launch(cmd, runs, names, timeout=TIMEOUT):
+    """Run a launch command that writes the run folders ``names``; one retry when a gloo worker aborted (seen in CI
+    while nbval ran beside it). The retry starts from scratch: the aborted attempt's folders are removed first, so
+    what the tests read (e.g. "resuming after step 6", the all-reduce count per step) comes from one whole attempt."""
     env = dict(os.environ, GAN_COURSE_RUNS=str(runs), OMP_WAIT_POLICY="PASSIVE", PYTHONUNBUFFERED="1")
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0 and GLOO_ABORT in proc.stdout + proc.stderr:
-        print(f"retrying once after a gloo worker abort: {' '.join(cmd[2:])}")
+        print(f"retrying once, from scratch, after a gloo worker abort: {' '.join(cmd[2:])}")
+        for name in names:
+            for folder in pathlib.Path(runs).glob(name + "*"):
+                shutil.rmtree(folder)
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"{' '.join(cmd[2:])} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n" \
                                  f"{proc.stderr[-5000:]}"
@@ -83,7 +88,7 @@ def single(runs):
 @pytest.fixture(scope="module")
 def ddp(runs):
     """torchrun, 2 gloo processes x batch 8, SyncBatchNorm on."""
-    _launch(_torchrun(2, *TINY, "--batch-size", "8", "--run-name", "ddp"), runs)
+    _launch(_torchrun(2, *TINY, "--batch-size", "8", "--run-name", "ddp"), runs, ["ddp"])
     return _folder(runs, "ddp")
 
 
@@ -114,10 +119,33 @@ def test_ddp_on_two_cpu_processes_matches_one_process(single, ddp):
 
 
 @pytest.mark.slow
+def test_finished_checkpoint_without_metrics_gets_them_on_relaunch(single, tmp_path, capsys):
+    # a job stopped after its last checkpoint but before metrics.json (seen in CI: a gloo worker aborting at the
+    # end): relaunched, it must write the metrics and samples, not report "nothing to train" and leave none
+    from gan_course.scale import train_torch
+
+    copy = tmp_path / single.name
+    shutil.copytree(single, copy)
+    for name in ("metrics.json", "samples.npy"):
+        (copy / name).unlink()
+    assert train_torch.main([*TINY, "--batch-size", "16", "--threads", "1", "--run-name", "single",
+                             "--runs-root", str(tmp_path)]) in (0, None)
+    out = capsys.readouterr().out
+    assert "without final metrics" in out and "nothing to train" not in out
+    m = json.loads((copy / "metrics.json").read_text())
+    assert m["finished"] and m["steps"] == 12 and (copy / "samples.npy").exists()
+    assert 0 < m["seconds"] <= json.loads((single / "metrics.json").read_text())["seconds"]  # the checkpoint's time
+    # relaunched again, it is finished: nothing is trained or rewritten
+    assert train_torch.main([*TINY, "--batch-size", "16", "--threads", "1", "--run-name", "single",
+                             "--runs-root", str(tmp_path)]) in (0, None)
+    assert "nothing to train" in capsys.readouterr().out
+
+
+@pytest.mark.slow
 def test_killed_worker_resumes_from_checkpoint_with_nothing_lost(runs, ddp):
     # rank 1 SIGKILLs itself after step 7 (last checkpoint: step 6); torchrun relaunches both workers once
     proc = _launch(_torchrun(2, *TINY, "--batch-size", "8", "--run-name", "killed", "--simulate-failure", "7",
-                             restarts=1), runs)
+                             restarts=1), runs, ["killed"])
     assert "killing this worker" in proc.stdout + proc.stderr
     assert "resuming after step 6 of 12" in proc.stdout
     killed = _folder(runs, "killed")
@@ -154,7 +182,7 @@ def keras_runs(runs):
     code = ("import gan_course; from gan_course.scale import train_keras as t; "
             f"t.main({argv + ['--run-name', 'keras2']!r}); "
             f"t.main({argv + ['--run-name', 'keras1', '--strategy', 'default']!r})")
-    proc = _launch([sys.executable, "-c", code], runs)
+    proc = _launch([sys.executable, "-c", code], runs, ["keras2", "keras1"])
     return proc, _folder(runs, "keras2"), _folder(runs, "keras1")
 
 

@@ -339,9 +339,11 @@ def train(args, ctx) -> None:
     seconds += clock.seconds
     if not main_rank:
         return
-    if step == start_step:  # a finished run, relaunched: keep what it measured
+    if step == start_step and run.metrics().get("finished"):  # a finished run, relaunched: keep what it measured
         print("nothing to train: its metrics.json and samples are kept.")
         return
+    if step == start_step:  # the last checkpoint was written, then the job died before its metrics: write them now
+        print("finished checkpoint without final metrics (the run was stopped after its last step): writing them.")
 
     # rank 0: samples, coverage, metrics
     G_net.eval()
@@ -362,8 +364,8 @@ def train(args, ctx) -> None:
         seconds=seconds, restarts=restarts, steps_timed=steady.steps, seconds_timed=steady.seconds,
         images_per_second=ips, images_per_second_per_worker=None if ips is None else ips / world,
         seconds_per_epoch=None if ips is None else steps_per_epoch * args.global_batch_size / ips,
-        allreduce_bytes_per_step=bytes_sent[0] / (step - start_step) if world > 1 else 0,
-        allreduce_calls_per_step=bytes_sent[1] / (step - start_step) if world > 1 else 0,
+        allreduce_bytes_per_step=(bytes_sent[0] / (step - start_step) if step > start_step else None) if world > 1 else 0,
+        allreduce_calls_per_step=(bytes_sent[1] / (step - start_step) if step > start_step else None) if world > 1 else 0,
         params=n_params, **{k: float(v) for k, v in zip(["d_loss", "g_loss", "d_real", "d_fake"],
                                                         hist[-1] if len(hist) else [math.nan] * 4)}, **out)
     cov = m.get("coverage")
