@@ -15,13 +15,14 @@ LESSON = MYST_HEADER + textwrap.dedent('''
     ```{code-cell} ipython3
     :tags: [parameters]
     seed = 0
+    scale = 1.0
     ```
 
     ```{code-cell} ipython3
     import gan_course
     from gan_course.runs import Run
     run = Run("tiny", config=dict(seed=seed))
-    run.save_metrics(finished=True, score=10.0 + seed, quality={"fid": 2.0 * seed}, note="text", ok=True)
+    run.save_metrics(finished=True, score=scale * (10.0 + seed), quality={"fid": 2.0 * seed}, note="text", ok=True)
     ```
 
     ```{code-cell} ipython3
@@ -62,6 +63,25 @@ def test_a_seeded_run_injects_the_seed_skips_tagged_cells_and_collects(tmp_path)
     summary = seeds.summarise(per_seed)
     assert summary["numbers"]["score"]["mean"] == 11.5
     assert "score" in seeds.table(summary)
+
+
+def test_set_changes_a_setting_in_every_seed_and_names_its_own_sweep(tmp_path):
+    md = tmp_path / "99_tiny.md"
+    md.write_text(LESSON)
+    settings = dict([seeds.parse_setting("scale=2.0")])
+    nb = seeds.seeded_notebook(md, 3, settings=settings)
+    assert nb.cells[2].source == "# injected by gan_course.tools.seeds\nseed = 3\nscale = 2.0"
+    seeds.run_seed(md, 1, tmp_path / "seed-1", quick=True, timeout=120, param="seed", settings=settings)
+    assert seeds.collect(tmp_path / "seed-1") == {"score": 22.0, "quality.fid": 2.0}
+    assert seeds.sweep_name("06_dcgan_pytorch", {"n_codes": "3"}, quick=False) == "06_dcgan_pytorch-n_codes=3"
+    assert seeds.sweep_name("06_x", {"upsample": "'resize'"}, quick=True) == "06_x-upsample=resize-quick"
+    assert seeds.sweep_name("06_x", {}, quick=False) == "06_x"
+    assert seeds.parse_setting(" upsample = 'transposed' ") == ("upsample", "'transposed'")
+    for bad in ("n_codes", "n_codes=three", "2x=1", "=3"):
+        with pytest.raises(SystemExit, match="NAME=VALUE"):
+            seeds.parse_setting(bad)
+    with pytest.raises(SystemExit, match="no `n_codes = ...` line"):
+        seeds.seeded_notebook(md, 0, settings={"n_codes": "3"})
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ Usage::
     python -m gan_course.tools.seeds --seeds 5 04_vanilla_gan_pytorch
     python -m gan_course.tools.seeds --seeds 5 05_conditional_gan_pytorch --require "class_accuracy>=0.9"
     python -m gan_course.tools.seeds --seeds 2 --quick 04_vanilla_gan_pytorch   # what CI runs
+    python -m gan_course.tools.seeds --seed-list 0 1 06_dcgan_pytorch --set n_codes=3   # one change, measured
 
 For each seed s (0, 1, ..., N-1, or ``--seed-list``) the lesson ``notebooks/<lesson>.md`` is
 executed top to bottom in a fresh kernel, with one cell ``seed = s`` injected right after its
@@ -12,6 +13,10 @@ executed top to bottom in a fresh kernel, with one cell ``seed = s`` injected ri
 ``runs/_seeds/<lesson>/seed-<s>/`` (so seeds never touch the lesson's own run). Cells tagged
 ``seeds-skip`` (optional experiments that the headline numbers do not need) are left out.
 A seed whose run already finished is reloaded, not retrained, so an interrupted sweep resumes.
+``--set NAME=VALUE`` (a Python literal; NAME must be a setting of the parameters cell) changes
+one or more settings in every seed, to measure one change over seeds: such a sweep lives in
+``runs/_seeds/<lesson>-NAME=VALUE/`` and writes ``runs/<lesson>-NAME=VALUE/seeds.json``, so it
+never mixes with the lesson's own seeds.
 
 Every number in the ``metrics.json`` of every run folder the lesson wrote is collected (nested
 dicts flattened as ``quality.fid``), and ``runs/<lesson>/seeds.json`` gets, per number, its
@@ -23,6 +28,7 @@ What it is not: a test. Full-mode sweeps take minutes per seed; CI runs it in qu
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import math
 import operator
@@ -33,6 +39,7 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+QUOTES = "'\""  # stripped from string values in folder names
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
 _REQUIRE = re.compile(r"^\s*([\w.:\-/]+?)\s*(>=|<=|==|>|<)\s*(-?[\d.eE+-]+)\s*$")  # names as in seeds.json: "run:key.sub"
 
@@ -49,9 +56,10 @@ def find_lesson(name: str) -> pathlib.Path:
     return found[0]
 
 
-def seeded_notebook(md: pathlib.Path, seed: int, param: str = "seed"):
-    """The lesson as a notebook with ``<param> = seed`` injected after its parameters cell,
-    without the cells tagged ``seeds-skip``. Example: ``seeded_notebook(find_lesson("04"), 3)``.
+def seeded_notebook(md: pathlib.Path, seed: int, param: str = "seed", settings: dict | None = None):
+    """The lesson as a notebook with ``<param> = seed`` (and ``NAME = VALUE`` for each of ``settings``,
+    values as Python source) injected after its parameters cell, without the cells tagged ``seeds-skip``.
+    Example: ``seeded_notebook(find_lesson("04"), 3, settings={"num_epochs": "10"})``.
     """
     import jupytext
     import nbformat
@@ -62,8 +70,12 @@ def seeded_notebook(md: pathlib.Path, seed: int, param: str = "seed"):
         raise SystemExit(f"{md.name} has no cell tagged 'parameters' to override.")
     if not re.search(rf"^{param}\s*=", nb.cells[index].source, re.M):
         raise SystemExit(f"{md.name}'s parameters cell has no `{param} = ...` line.")
+    for name in settings or {}:
+        if not re.search(rf"^{re.escape(name)}\s*=", nb.cells[index].source, re.M):
+            raise SystemExit(f"--set {name}=...: {md.name}'s parameters cell has no `{name} = ...` line.")
     nb.cells = [c for c in nb.cells if "seeds-skip" not in c.get("metadata", {}).get("tags", [])]
-    injected = nbformat.v4.new_code_cell(f"# injected by gan_course.tools.seeds\n{param} = {seed!r}")
+    lines = [f"{param} = {seed!r}"] + [f"{name} = {value}" for name, value in (settings or {}).items()]
+    injected = nbformat.v4.new_code_cell("# injected by gan_course.tools.seeds\n" + "\n".join(lines))
     injected.metadata["tags"] = ["injected-parameters"]
     nb.cells.insert(index + 1, injected)
     return nb
@@ -132,11 +144,31 @@ def parse_requirement(text: str):
     return match.group(1), match.group(2), float(match.group(3))
 
 
-def run_seed(md: pathlib.Path, seed: int, seed_root: pathlib.Path, quick: bool, timeout: int, param: str) -> float:
+def parse_setting(text: str):
+    """``"n_codes=3"`` -> ``("n_codes", "3")`` (the value checked to be a Python literal); a clear error otherwise."""
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    try:
+        ast.literal_eval(value)
+        ok = bool(sep) and name.isidentifier()
+    except (ValueError, SyntaxError):
+        ok = False
+    if not ok:
+        raise SystemExit(f"--set {text!r}: write NAME=VALUE with a Python literal, e.g. n_codes=3 or upsample='resize'.")
+    return name, value
+
+
+def sweep_name(stem: str, settings: dict, quick: bool) -> str:
+    """The folder name of a sweep: ``06_dcgan_pytorch-n_codes=3-quick`` for ``{"n_codes": "3"}`` in quick mode."""
+    return stem + "".join(f"-{k}={v.strip(QUOTES)}" for k, v in settings.items()) + ("-quick" if quick else "")
+
+
+def run_seed(md: pathlib.Path, seed: int, seed_root: pathlib.Path, quick: bool, timeout: int, param: str,
+             settings: dict | None = None) -> float:
     """Execute the seeded lesson with its runs under ``seed_root``; return the seconds it took."""
     from nbclient import NotebookClient
 
-    nb = seeded_notebook(md, seed, param)
+    nb = seeded_notebook(md, seed, param, settings)
     env = {"GAN_COURSE_QUICK": "1" if quick else "0", "GAN_COURSE_RUNS": str(seed_root),
            "GAN_COURSE_TEXT_PROGRESS": "1", "TQDM_MININTERVAL": "30", "MPLBACKEND": "Agg"}
     saved = {k: os.environ.get(k) for k in env}
@@ -177,30 +209,33 @@ def main(argv=None) -> int:
     parser.add_argument("--require", nargs="+", default=[], metavar="NAME>=X", help="count the seeds meeting each")
     parser.add_argument("--param", default="seed", help="the parameter to set (default: seed)")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
+    parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", dest="settings",
+                        help="change settings of the parameters cell in every seed (a sweep of its own)")
     args = parser.parse_args(argv)
     seeds = args.seed_list or list(range(args.seeds))
     if not seeds or any(s < 0 for s in seeds):
         parser.error("give at least one seed, each >= 0")
     requirements = [parse_requirement(t) and t for t in args.require]
     md = find_lesson(args.lesson)
+    settings = dict(parse_setting(t) for t in args.settings)
 
     from gan_course.fileio import atomic_write_text
     from gan_course.runs import runs_root
 
     root = runs_root()
-    name = md.stem + ("-quick" if args.quick else "")
+    name = sweep_name(md.stem, settings, args.quick)
     per_seed, seconds = {}, {}
     for seed in seeds:
         seed_root = root / "_seeds" / name / f"seed-{seed}"
         print(f"{md.stem}: seed {seed} ({'quick' if args.quick else 'full'} mode), runs in {seed_root} ...", flush=True)
-        seconds[seed] = run_seed(md, seed, seed_root, args.quick, args.timeout, args.param)
+        seconds[seed] = run_seed(md, seed, seed_root, args.quick, args.timeout, args.param, settings)
         per_seed[seed] = collect(seed_root)
         print(f"  done in {seconds[seed]:.0f} s; {len(per_seed[seed])} numbers", flush=True)
     summary = summarise(per_seed, requirements)
     from gan_course.env import environment_report
 
     env = environment_report(frameworks=False)
-    out = {"lesson": md.stem, "mode": "quick" if args.quick else "full", "seeds": seeds,
+    out = {"lesson": md.stem, "mode": "quick" if args.quick else "full", "seeds": seeds, "settings": settings,
            "command": "python -m gan_course.tools.seeds " + " ".join(argv if argv is not None else sys.argv[1:]),
            "date": time.strftime("%Y-%m-%d %H:%M"), "cpu_count": env["cpu_count"],
            "notebook_seconds": {str(s): round(t, 1) for s, t in seconds.items()}, **summary}
