@@ -282,10 +282,11 @@ def main(argv=None) -> int:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     if not chief:
         return 0
-    if step == start_step and run.metrics().get("finished"):  # a finished run, relaunched: keep what it measured
-        print("nothing to train: its metrics.json and samples are kept.")
-        return 0
-    if step == start_step:  # the last checkpoint was written, then the job died before its metrics: write them now
+    if step == start_step:  # a finished run, relaunched
+        if run.metrics().get("finished"):  # keep what it measured
+            print("nothing to train: its metrics.json and samples are kept.")
+            return 0
+        # its last checkpoint was written, then the job died before its metrics: write them now
         print("finished checkpoint without final metrics (the run was stopped after its last step): writing them.")
     z = tf.random.stateless_normal((args.n_samples, args.z_dim), seed=(args.seed, 2))
     samples = np.concatenate([G(z[i:i + 256], training=False).numpy().astype(np.float32)

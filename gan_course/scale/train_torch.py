@@ -339,10 +339,11 @@ def train(args, ctx) -> None:
     seconds += clock.seconds
     if not main_rank:
         return
-    if step == start_step and run.metrics().get("finished"):  # a finished run, relaunched: keep what it measured
-        print("nothing to train: its metrics.json and samples are kept.")
-        return
-    if step == start_step:  # the last checkpoint was written, then the job died before its metrics: write them now
+    if step == start_step:  # a finished run, relaunched
+        if run.metrics().get("finished"):  # keep what it measured
+            print("nothing to train: its metrics.json and samples are kept.")
+            return
+        # its last checkpoint was written, then the job died before its metrics: write them now
         print("finished checkpoint without final metrics (the run was stopped after its last step): writing them.")
 
     # rank 0: samples, coverage, metrics

@@ -68,11 +68,9 @@ def seeded_notebook(md: pathlib.Path, seed: int, param: str = "seed", settings: 
     index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if index is None:
         raise SystemExit(f"{md.name} has no cell tagged 'parameters' to override.")
-    if not re.search(rf"^{param}\s*=", nb.cells[index].source, re.M):
-        raise SystemExit(f"{md.name}'s parameters cell has no `{param} = ...` line.")
-    for name in settings or {}:
+    for name in (param, *(settings or {})):
         if not re.search(rf"^{re.escape(name)}\s*=", nb.cells[index].source, re.M):
-            raise SystemExit(f"--set {name}=...: {md.name}'s parameters cell has no `{name} = ...` line.")
+            raise SystemExit(f"{md.name}'s parameters cell has no `{name} = ...` line.")
     nb.cells = [c for c in nb.cells if "seeds-skip" not in c.get("metadata", {}).get("tags", [])]
     lines = [f"{param} = {seed!r}"] + [f"{name} = {value}" for name, value in (settings or {}).items()]
     injected = nbformat.v4.new_code_cell("# injected by gan_course.tools.seeds\n" + "\n".join(lines))
