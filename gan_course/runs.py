@@ -20,7 +20,12 @@ one. Nothing trained is ever thrown away behind a student's back:
   of the same config), after checking that it lies inside the runs root; names such as
   ``..``, ``.``, ``""``, hidden or absolute names are refused;
 * a checkpoint that no longer fits the lesson's model (the code changed, the file is damaged)
-  is set aside with a one-line explanation and training starts afresh.
+  is set aside with a one-line explanation and training starts afresh;
+* one process at a time trains a run: an unfinished run is locked (``runs/_locks/<name>.lock``,
+  an operating-system file lock that dies with its process) from ``Run(...)`` until
+  ``save_metrics(finished=True)``. A second notebook or terminal that opens the same run waits,
+  with one line saying by which process, and then reloads the finished run instead of training
+  into the same files at the same time.
 
 PyTorch checkpoints are loaded with ``weights_only=True`` (tensors and plain containers only,
 never arbitrary pickled objects). The training loop itself stays in the lesson; this module
@@ -33,6 +38,7 @@ import hashlib
 import json
 import os
 import pathlib
+import platform
 import re
 import shutil
 import time
@@ -42,9 +48,11 @@ import numpy as np
 from .env import is_quick
 from .fileio import atomic_write_bytes
 
-__all__ = ["Run", "runs_root", "with_seeds", "lesson_seeds", "atomic_write_bytes"]
+__all__ = ["Run", "RunLocked", "runs_root", "with_seeds", "lesson_seeds", "atomic_write_bytes"]
 
 KEPT = "_kept"  # runs/_kept/<notebook>/<label>/: runs saved with another config
+LOCKS = "_locks"  # runs/_locks/<name>.lock: held by the process training that run
+_HELD: dict[str, int] = {}  # lock file -> open descriptor, for the locks this process holds
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
@@ -84,7 +92,7 @@ def check_name(name) -> str:
     """``name`` if it is a plain run name (letters, digits, ``_ . + -``, not starting with a dot),
     else a ValueError saying why. Example: ``check_name("04_vanilla_gan_pytorch")``.
     """
-    if not isinstance(name, str) or not _NAME.match(name) or name in (".", "..") or name == KEPT:
+    if not isinstance(name, str) or not _NAME.match(name) or name in (".", "..") or name in (KEPT, LOCKS):
         raise ValueError(f"a run name must be a plain folder name such as '04_vanilla_gan_pytorch' (letters, "
                          f"digits, _ . + -; not empty, hidden, '..', absolute or a path); got {name!r}.")
     return name
@@ -128,6 +136,57 @@ def _remove(path: pathlib.Path, root: pathlib.Path) -> None:
         shutil.rmtree(path)
 
 
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on an open file without waiting; False when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        try:
+            import msvcrt
+        except ImportError:
+            return True  # no file locks on this system: nothing to enforce
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _release(fd: int) -> None:
+    """Release a lock taken by ``_try_lock`` (explicitly: a forked child may still share the descriptor)."""
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    except ImportError:
+        try:
+            import msvcrt
+
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        except (ImportError, OSError):
+            pass
+
+
+def _holder(path: pathlib.Path) -> str:
+    """'process 1234 on host' as written in a lock file by its holder, or 'another process'."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        text = ""
+    return text or "another process"
+
+
+class RunLocked(RuntimeError):
+    """Another process holds the lock of a run that this process was about to write."""
+
+
 class Run:
     """The run folder of one notebook and one config.
 
@@ -144,6 +203,8 @@ class Run:
         self.config = _jsonable(dict(config or {}))
         self.label = config_label(self.config)
         self._started = time.perf_counter()
+        self._lock_path = self.root / LOCKS / f"{self.name}.lock"
+        self._lock(wait=True)  # before anything in the folder is moved, deleted or read
         kept_same = self._kept(self.label)
         saved = self.saved_config() if self.path.exists() else None
         if isinstance(saved, dict) and saved != self.config:
@@ -163,6 +224,57 @@ class Run:
             print(f"runs/{self.name}: reloaded the run kept for these settings (runs/{KEPT}/{self.name}/{self.label}/).")
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path / "config.json", json.dumps(self.config, indent=2, sort_keys=True).encode())
+        if self.finished:
+            self._unlock()  # a finished run is only read: other processes may open it too
+
+    # --- one trainer at a time ---------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        """True while this process holds the run's lock (from ``Run(...)`` until the run is finished)."""
+        return str(self._lock_path) in _HELD
+
+    def _lock(self, wait: bool) -> None:
+        """Hold the run's lock; when another process holds it, wait for it (saying so once) or,
+        with ``wait=False``, raise RunLocked."""
+        key = str(self._lock_path)
+        if key in _HELD:
+            return
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        told = False
+        while not _try_lock(fd):
+            holder = _holder(self._lock_path)
+            if not wait:
+                os.close(fd)
+                raise RunLocked(f"runs/{self.name} is being trained by {holder} at the same time; this process "
+                                "stops writing to it. Wait for the other one to finish and run this cell again: "
+                                "the finished run is reloaded.")
+            if not told:
+                print(f"runs/{self.name} is being trained by {holder} (another notebook or a terminal); waiting "
+                      "for it to finish, then this run is reloaded. Interrupt to stop waiting; if that notebook "
+                      "was interrupted, restart its kernel.", flush=True)
+                told = True
+            try:
+                time.sleep(0.5)
+            except BaseException:
+                os.close(fd)
+                raise
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, f"process {os.getpid()} on {platform.node() or 'this machine'}".encode())
+        _HELD[key] = fd
+        if told:
+            print(f"runs/{self.name}: the other process is done.", flush=True)
+
+    def _unlock(self) -> None:
+        fd = _HELD.pop(str(self._lock_path), None)
+        if fd is not None:
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
+            _release(fd)
+            os.close(fd)
 
     def _kept(self, label: str) -> pathlib.Path:
         return self.root / KEPT / self.name / label
@@ -226,8 +338,12 @@ class Run:
 
         Example: ``run.save_metrics(finished=True, device="cpu", seconds=93.2, fid=41.0)``.
         """
+        if not finished:
+            self._lock(wait=False)
         merged = {**self.metrics(), **_jsonable(values), "finished": bool(finished), "config": self.config}
         atomic_write_bytes(self.file("metrics.json"), json.dumps(merged, indent=2, sort_keys=True).encode())
+        if finished:
+            self._unlock()
         return merged
 
     def save_array(self, name: str, array) -> pathlib.Path:
@@ -264,6 +380,7 @@ class Run:
 
         import torch
 
+        self._lock(wait=False)
         buf = io.BytesIO()
         torch.save(state, buf)
         return atomic_write_bytes(self.file(name), buf.getvalue())
@@ -330,6 +447,7 @@ class Run:
         manager = tf.train.CheckpointManager(ckpt, str(self.file("checkpoint")), max_to_keep=2)
 
         def save():
+            self._lock(wait=False)
             return manager.save()
 
         def restore() -> bool:

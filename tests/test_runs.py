@@ -78,7 +78,7 @@ def test_force_deletes_only_this_configs_run(root):
     assert not (root / "_kept" / "lesson" / a.label).exists()
 
 
-@pytest.mark.parametrize("name", ["", ".", "..", ".hidden", "/tmp/abs", "a/b", "..\\x", "_kept", None, "x y"])
+@pytest.mark.parametrize("name", ["", ".", "..", ".hidden", "/tmp/abs", "a/b", "..\\x", "_kept", "_locks", None, "x y"])
 def test_bad_names_are_refused_clearly(root, name):
     with pytest.raises(ValueError, match="plain folder name"):
         Run(name, root=root, force=True)
@@ -234,3 +234,61 @@ def test_keras_checkpoint_that_no_longer_fits_starts_afresh(root, capsys):
     assert restore() is False
     assert "does not fit this lesson's model" in capsys.readouterr().out
     np.testing.assert_array_equal(wider.get_weights()[0], before)
+
+
+# ---- one trainer at a time -------------------------------------------------------------------
+
+_OTHER = r"""
+import sys
+from gan_course.runs import Run
+run = Run("lesson", config={"epochs": 2}, root=sys.argv[1], force=sys.argv[2] == "force")
+print("opened: finished", run.finished, "locked", run.locked, flush=True)
+sys.stdin.readline()                      # hold the run until the test closes stdin
+"""
+
+
+def _other_process(root, force=False):
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    repo = str(pathlib.Path(__file__).resolve().parents[1])
+    env = {**os.environ, "GAN_COURSE_QUICK": "0", "PYTHONPATH": repo + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.Popen([sys.executable, "-c", _OTHER, str(root), "force" if force else ""], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_second_process_waits_for_the_run_being_trained_then_reloads_it(root):
+    run = Run("lesson", config={"epochs": 2}, root=root)
+    assert run.locked, "an unfinished run is locked by the process that opened it"
+    assert Run("lesson", config={"epochs": 2}, root=root).locked, "the same process may open it again"
+    other = _other_process(root)
+    try:
+        first = other.stdout.readline()
+        assert "runs/lesson is being trained by process" in first and "waiting" in first, first
+        assert other.poll() is None, "the second process waits"
+        run.save_metrics(finished=True, seconds=1.0)
+        assert not run.locked, "a finished run releases its lock"
+        rest = other.communicate("\n", timeout=60)[0]
+    finally:
+        other.kill()
+    assert "the other process is done" in rest and "opened: finished True locked False" in rest, rest
+
+
+def test_writing_to_a_run_another_process_retrains_stops_with_a_clear_error(root):
+    from gan_course.runs import RunLocked
+
+    run = Run("lesson", config={"epochs": 2}, root=root)
+    run.save_metrics(finished=True)
+    assert not Run("lesson", config={"epochs": 2}, root=root).locked, "reloading a finished run takes no lock"
+    other = _other_process(root, force=True)                     # another notebook retrains it
+    try:
+        assert "opened: finished False locked True" in other.stdout.readline()
+        with pytest.raises(RunLocked, match=r"runs/lesson is being trained by process \d+ .*run this cell again"):
+            run.save_metrics(epoch=1)
+        assert run.metrics() == {}, "nothing was written into the other process's run"
+    finally:
+        other.communicate("\n", timeout=60)
+    run.save_metrics(epoch=1)                                    # the other process has exited: free again
+    assert run.locked and run.metrics()["epoch"] == 1
