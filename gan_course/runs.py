@@ -136,24 +136,25 @@ def _remove(path: pathlib.Path, root: pathlib.Path) -> None:
         shutil.rmtree(path)
 
 
+try:  # file locks: fcntl on POSIX, msvcrt on Windows, none elsewhere
+    import fcntl
+except ImportError:
+    fcntl = None
+    try:
+        import msvcrt
+    except ImportError:
+        msvcrt = None
+
+
 def _try_lock(fd: int) -> bool:
     """Take an exclusive lock on an open file without waiting; False when another process holds it."""
     try:
-        import fcntl
-    except ImportError:  # Windows
-        try:
-            import msvcrt
-        except ImportError:
-            return True  # no file locks on this system: nothing to enforce
-        try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        elif msvcrt is not None:
             os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
+        return True  # (no file locks on this system: nothing to enforce)
     except OSError:
         return False
 
@@ -161,17 +162,13 @@ def _try_lock(fd: int) -> bool:
 def _release(fd: int) -> None:
     """Release a lock taken by ``_try_lock`` (explicitly: a forked child may still share the descriptor)."""
     try:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    except ImportError:
-        try:
-            import msvcrt
-
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        elif msvcrt is not None:
             os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        except (ImportError, OSError):
-            pass
+    except OSError:
+        pass
 
 
 def _holder(path: pathlib.Path) -> str:
