@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import gan_course  # noqa: F401  (first: safe import order)
+from gan_course.scale.common import GLOO_ABORT  # a gloo worker's abort at exit
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TINY = ["--image-size", "16", "--base", "8", "--n-images", "96", "--epochs", "2", "--no-progress",
@@ -31,9 +32,6 @@ TINY = ["--image-size", "16", "--base", "8", "--n-images", "96", "--epochs", "2"
 TOL = 1e-5          # per-step losses: DDP / Mirrored vs one process (float32 sums taken in another order)
 W_TOL = 1e-4        # final weights after 12 Adam steps of lr 2e-4: half of one step (see the test)
 TIMEOUT = 600
-
-
-GLOO_ABORT = "terminate called without an active exception"  # a gloo worker aborting (SIGABRT) on a loaded machine
 
 
 def _launch(cmd, runs, names, timeout=TIMEOUT):

@@ -29,9 +29,12 @@ import re
 import numpy as np
 
 __all__ = ["build_parser", "check_args", "scaled_lr", "load_data", "run_config", "default_run_name", "save_grid",
-           "save_samples", "ring_allreduce_bytes", "ring_allreduce_seconds", "projected_step_seconds"]
+           "save_samples", "ring_allreduce_bytes", "ring_allreduce_seconds", "projected_step_seconds", "GLOO_ABORT"]
 
 SIZES = (16, 32, 64, 128, 256)
+# What a CPU worker prints when gloo's threads abort it (SIGABRT) at exit, a rare race in gloo's teardown on a busy
+# machine even after destroy_process_group(); launchers (lesson 11, tests/test_scale.py) relaunch once when they see it.
+GLOO_ABORT = "terminate called without an active exception"
 
 
 def _positive_int(text):
